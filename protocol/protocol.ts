@@ -1,0 +1,446 @@
+/**
+ * The Taskforce protocol: every method name and payload that crosses a boundary.
+ *
+ *   extension ⇄ server   JSON-RPC 2.0 over vscode-languageclient (IPC) or stdio (CLI)
+ *   webview  ⇄ extension JSON-RPC 2.0 (json-rpc-2.0) over postMessage
+ *
+ * Types only: this module holds no logic and imports nothing, so the extension, the
+ * server, the CLI and the webview can all import it. Method names follow LSP's
+ * `namespace/verb` convention; payloads are named `XParams` / `XResult` as in
+ * vscode-eslint's shared protocol file.
+ *
+ * Times are epoch milliseconds (ms) unless a name says otherwise. Token counts are
+ * provider-reported tokens. Costs are USD.
+ */
+
+// ───────────────────────────── domain ─────────────────────────────
+
+/** Lifecycle of a mission (see docs/design: "Mission lifecycle"). */
+export type MissionState =
+  | 'draft'
+  | 'planning'
+  | 'awaiting_plan_approval'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'stopped_budget'
+  | 'interrupted';
+
+/** Mission states after which nothing more runs. */
+export type TerminalMissionState = 'completed' | 'failed' | 'cancelled' | 'stopped_budget';
+
+/** Lifecycle of one task of the plan. */
+export type TaskState =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'awaiting_input'
+  | 'awaiting_approval'
+  | 'done'
+  | 'failed'
+  | 'skipped';
+
+/** Built-in agent roles. The planner makes the plan; the others carry out tasks. */
+export type AgentRole = 'planner' | 'coder' | 'tester' | 'reviewer' | 'docs';
+/** Roles a task of the plan may carry. */
+export type WorkerRole = Exclude<AgentRole, 'planner'>;
+
+/** Model providers. `replay` serves a cassette over a loopback HTTP server. */
+export type ProviderName = 'openai' | 'anthropic' | 'replay';
+/** Which wire format the replay provider's SDK client speaks. */
+export type ReplayWireFormat = 'openai' | 'anthropic';
+
+/** One task as the planner writes it (validated against server/engine/plan-schema). */
+export interface PlanTask {
+  /** Plan-local id, e.g. "t1". Unique within the plan; cassettes key task agents by it. */
+  id: string;
+  title: string;
+  role: WorkerRole;
+  instructions: string;
+  /** Plain-language acceptance criteria. */
+  acceptance: string[];
+  /** Ids of tasks that must be done first. */
+  dependsOn: string[];
+}
+
+/** The planner's output: a task graph. */
+export interface Plan {
+  summary: string;
+  tasks: PlanTask[];
+}
+
+/** Report a worker hands back through finish_task. */
+export interface TaskReport {
+  summary: string;
+  filesChanged: string[];
+  commands: { command: string; exitCode: number | null }[];
+  openQuestions: string[];
+}
+
+/** Token and cost totals. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  /** USD; 0 when the model has no known price (replay, local models). */
+  costUsd: number;
+  /** Number of model calls. */
+  calls: number;
+}
+
+export interface MissionSummary {
+  id: string;
+  goal: string;
+  state: MissionState;
+  workspaceRoot: string;
+  provider: ProviderName;
+  /** True when the mission runs on the replay provider (the panel says so). */
+  replaying: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Failure or cancellation reason, when there is one. */
+  error?: string;
+  usage: UsageTotals;
+  /** Count of proposed changes still waiting for a decision. */
+  pendingChanges: number;
+}
+
+export interface TaskInfo {
+  missionId: string;
+  id: string;
+  title: string;
+  role: WorkerRole;
+  instructions: string;
+  acceptance: string[];
+  dependsOn: string[];
+  state: TaskState;
+  /** Agent carrying the task out, once started. */
+  agentId?: string;
+  attempts: number;
+  report?: TaskReport;
+  error?: string;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export interface AgentInfo {
+  id: string;
+  missionId: string;
+  /** Null for the planner. */
+  taskId: string | null;
+  role: AgentRole;
+  provider: ProviderName;
+  model: string;
+  usage: UsageTotals;
+}
+
+/** Kinds of transcript events. */
+export type EventKind =
+  | 'text' // assistant text of one turn (complete)
+  | 'tool_call' // the model asked for a tool
+  | 'tool_result' // the observation returned to the model
+  | 'turn' // a completed model turn, with timing
+  | 'state' // a mission or task state transition
+  | 'error'
+  | 'info';
+
+/** One stored step of a mission. `seq` is the mission-wide order. */
+export interface MissionEvent {
+  seq: number;
+  missionId: string;
+  agentId: string | null;
+  taskId: string | null;
+  kind: EventKind;
+  ts: number;
+  /** Human-readable text: the assistant text, the tool result, the message. */
+  text: string;
+  /** Tool name for tool_call / tool_result. */
+  tool?: string;
+  /** Provider-assigned tool call id. */
+  toolCallId?: string;
+  /** Tool arguments as sent by the model (JSON text) for tool_call. */
+  args?: string;
+  /** For tool_result: false when the tool refused or failed. */
+  ok?: boolean;
+  /** For turn: total turn time and the part spent waiting for the model (ms). */
+  turnMs?: number;
+  modelMs?: number;
+}
+
+export type ChangeKind = 'add' | 'modify' | 'delete';
+export type ChangeState = 'pending' | 'accepted' | 'rejected';
+
+/** One hunk of a change, as produced by the `diff` library (unified-diff line numbers, 1-based). */
+export interface HunkInfo {
+  index: number;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  /** Lines prefixed with ' ', '+' or '-' (unified diff body). */
+  lines: string[];
+}
+
+/** A proposed change to one file: the base agents started from and the proposal. */
+export interface ChangeInfo {
+  id: number;
+  missionId: string;
+  /** Workspace-relative path with forward slashes. */
+  path: string;
+  kind: ChangeKind;
+  state: ChangeState;
+  added: number;
+  removed: number;
+}
+
+export interface ChangeDetail extends ChangeInfo {
+  /** Null for an added file. */
+  baseContent: string | null;
+  /** Null for a deleted file. */
+  proposedContent: string | null;
+  hunks: HunkInfo[];
+}
+
+export interface MissionDetail {
+  mission: MissionSummary;
+  plan: Plan | null;
+  tasks: TaskInfo[];
+  agents: AgentInfo[];
+  changes: ChangeInfo[];
+}
+
+// ───────────────────────────── configuration ─────────────────────────────
+
+/**
+ * Everything a mission needs to run, sent with mission/start. API keys are not here:
+ * the server reads OPENAI_API_KEY / ANTHROPIC_API_KEY from its environment, which the
+ * extension fills from SecretStorage and the CLI inherits, so keys never cross
+ * JSON-RPC (and so never reach a trace log).
+ */
+export interface MissionConfig {
+  provider: ProviderName;
+  /** Model per role; a missing role uses defaultModel. */
+  models: Partial<Record<AgentRole, string>>;
+  defaultModel?: string;
+  openaiBaseURL?: string;
+  anthropicBaseURL?: string;
+  /** For provider `replay`: absolute path of the cassette JSON. */
+  cassette?: string;
+  /** For provider `replay`: wire format spoken to the loopback server (default: the cassette's, else openai). */
+  replayWireFormat?: ReplayWireFormat;
+  /** Commands run without approval (exact, or prefix followed by a space). */
+  allowedCommands: string[];
+  /** Max model turns per agent before the task fails. */
+  maxTurnsPerAgent?: number;
+  /** How many times an invalid plan is returned to the planner. Default 2. */
+  maxPlanRetries?: number;
+  /** run_command timeout (ms). Default 120000. */
+  commandTimeoutMs?: number;
+}
+
+// ───────────────────────────── client → server requests ─────────────────────────────
+
+export interface MissionStartParams {
+  goal: string;
+  /** Absolute path of the user's workspace folder. */
+  workspaceRoot: string;
+  config: MissionConfig;
+}
+export interface MissionStartResult {
+  missionId: string;
+}
+
+export type MissionListParams = Record<string, never>;
+export interface MissionListResult {
+  missions: MissionSummary[];
+}
+
+export interface MissionGetParams {
+  missionId: string;
+}
+export type MissionGetResult = MissionDetail;
+
+export interface MissionCancelParams {
+  missionId: string;
+}
+export interface MissionCancelResult {
+  cancelled: boolean;
+}
+
+export interface MissionEventsParams {
+  missionId: string;
+  /** Return only events with seq greater than this. */
+  afterSeq?: number;
+  /** Only this agent's events. */
+  agentId?: string;
+  /** Max events (default 2000). */
+  limit?: number;
+}
+export interface MissionEventsResult {
+  events: MissionEvent[];
+}
+
+export interface ChangeListParams {
+  missionId: string;
+}
+export interface ChangeListResult {
+  changes: ChangeInfo[];
+}
+
+export interface ChangeGetParams {
+  changeId: number;
+}
+export type ChangeGetResult = ChangeDetail;
+
+/**
+ * Records the user's decision. The client applies accepted content to the user's files
+ * (the extension through a WorkspaceEdit, the CLI with --apply); the server never
+ * writes to the user's workspace.
+ */
+export interface ChangeDecideParams {
+  missionId: string;
+  /** Omit to decide every pending change of the mission. */
+  changeIds?: number[];
+}
+export interface ChangeDecideResult {
+  changes: ChangeInfo[];
+}
+
+export type ServerShutdownParams = Record<string, never>;
+
+// ───────────────────────────── server → client ─────────────────────────────
+
+export interface MissionDidChangeParams {
+  mission: MissionSummary;
+}
+
+export interface TaskDidChangeParams {
+  task: TaskInfo;
+}
+
+/** A piece of an agent's live transcript. `delta` events carry streaming text. */
+export interface AgentDidStreamParams {
+  missionId: string;
+  agentId: string;
+  taskId: string | null;
+  role: AgentRole;
+  /** `delta`: partial assistant text; otherwise a stored event. */
+  kind: 'delta' | 'event';
+  delta?: string;
+  event?: MissionEvent;
+}
+
+export interface ChangeDidChangeParams {
+  missionId: string;
+  changes: ChangeInfo[];
+}
+
+export type ServerState = 'starting' | 'ready' | 'busy' | 'error' | 'stopped';
+export interface ServerDidChangeStatusParams {
+  state: ServerState;
+  runningMissions: number;
+  message?: string;
+  /** Server process id (for supervision and tests). */
+  pid: number;
+}
+
+/** Server → client request: may a command run? */
+export interface ApprovalRequestParams {
+  missionId: string;
+  taskId: string | null;
+  agentId: string;
+  kind: 'command';
+  /** The command line the agent wants to run. */
+  command: string;
+  /** Sandbox directory it would run in. */
+  cwd: string;
+}
+export interface ApprovalRequestResult {
+  approved: boolean;
+  /** Optional reason shown to the agent when denied. */
+  reason?: string;
+}
+
+/** Server → client request: an agent's question (ask_user). */
+export interface UserAskParams {
+  missionId: string;
+  taskId: string | null;
+  agentId: string;
+  question: string;
+}
+export interface UserAskResult {
+  /** Null when no answer is available (declined, or no user, as in a headless CLI). */
+  answer: string | null;
+}
+
+// ───────────────────────────── method maps ─────────────────────────────
+
+/** Requests the client sends to the server. */
+export interface ServerRequests {
+  'mission/start': { params: MissionStartParams; result: MissionStartResult };
+  'mission/list': { params: MissionListParams; result: MissionListResult };
+  'mission/get': { params: MissionGetParams; result: MissionGetResult };
+  'mission/cancel': { params: MissionCancelParams; result: MissionCancelResult };
+  'mission/events': { params: MissionEventsParams; result: MissionEventsResult };
+  'change/list': { params: ChangeListParams; result: ChangeListResult };
+  'change/get': { params: ChangeGetParams; result: ChangeGetResult };
+  'change/accept': { params: ChangeDecideParams; result: ChangeDecideResult };
+  'change/reject': { params: ChangeDecideParams; result: ChangeDecideResult };
+}
+
+/** Notifications the server sends to the client. */
+export interface ClientNotifications {
+  'mission/didChange': MissionDidChangeParams;
+  'task/didChange': TaskDidChangeParams;
+  'agent/didStream': AgentDidStreamParams;
+  'change/didChange': ChangeDidChangeParams;
+  'server/didChangeStatus': ServerDidChangeStatusParams;
+}
+
+/** Requests the server sends to the client (the client answers). */
+export interface ClientRequests {
+  'approval/request': { params: ApprovalRequestParams; result: ApprovalRequestResult };
+  'user/ask': { params: UserAskParams; result: UserAskResult };
+}
+
+export type ServerRequestMethod = keyof ServerRequests;
+export type ClientNotificationMethod = keyof ClientNotifications;
+export type ClientRequestMethod = keyof ClientRequests;
+
+// ───────────────────────────── webview ⇄ extension ─────────────────────────────
+
+/** Static facts the panel needs (sent by `panel/state`). */
+export interface PanelState {
+  serverState: ServerState;
+  /** Provider new missions would use, and whether that is the replay. */
+  provider: ProviderName;
+  replaying: boolean;
+  /** Why replay is in use, e.g. "No API key set: replaying the bundled demo cassette." */
+  providerNote?: string;
+}
+
+/** Requests the webview sends to the extension. */
+export interface WebviewRequests {
+  'panel/state': { params: Record<string, never>; result: PanelState };
+  'mission/start': { params: { goal: string }; result: MissionStartResult };
+  'mission/list': { params: MissionListParams; result: MissionListResult };
+  'mission/get': { params: MissionGetParams; result: MissionGetResult };
+  'mission/cancel': { params: MissionCancelParams; result: MissionCancelResult };
+  'mission/events': { params: MissionEventsParams; result: MissionEventsResult };
+  /** Opens VS Code's diff editor for a change. */
+  'change/open': { params: { changeId: number }; result: null };
+  'change/accept': { params: ChangeDecideParams; result: ChangeDecideResult };
+  'change/reject': { params: ChangeDecideParams; result: ChangeDecideResult };
+}
+
+/** Notifications the extension forwards to the webview. */
+export interface WebviewNotifications {
+  'mission/didChange': MissionDidChangeParams;
+  'task/didChange': TaskDidChangeParams;
+  'agent/didStream': AgentDidStreamParams;
+  'change/didChange': ChangeDidChangeParams;
+  'panel/didChangeState': PanelState;
+  /** Ask the panel to show a mission (after `Taskforce: Start Mission`). */
+  'panel/showMission': { missionId: string };
+}
