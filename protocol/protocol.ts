@@ -241,6 +241,14 @@ export interface MissionConfig {
 
 // ───────────────────────────── client → server requests ─────────────────────────────
 
+/** `initializationOptions` of the LSP-style `initialize` request that starts a session. */
+export interface ServerInitializationOptions {
+  /** Database file; null keeps the database in memory (tests). */
+  dbPath: string | null;
+  /** Folder for sandboxes and other server state. */
+  dataDir: string;
+}
+
 export interface MissionStartParams {
   goal: string;
   /** Absolute path of the user's workspace folder. */

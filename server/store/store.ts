@@ -1,0 +1,385 @@
+/**
+ * Typed access to the Taskforce tables (see migrations.ts). Every write goes through here,
+ * so every state transition is in the database the moment it happens.
+ */
+import type {
+  AgentInfo,
+  AgentRole,
+  ChangeDetail,
+  ChangeInfo,
+  ChangeKind,
+  ChangeState,
+  EventKind,
+  MissionConfig,
+  MissionEvent,
+  MissionState,
+  MissionSummary,
+  Plan,
+  PlanTask,
+  ProviderName,
+  TaskInfo,
+  TaskReport,
+  TaskState,
+  UsageTotals,
+} from '../../protocol/protocol';
+import type { ChatMessage } from '../providers/types';
+import { Db, type Row } from './db';
+import { hunksOf } from '../changes/changes';
+
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const num = (v: unknown): number => Number(v ?? 0);
+const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/** A mission row with the fields the engine needs beyond MissionSummary. */
+export interface MissionRecord extends MissionSummary {
+  config: MissionConfig;
+  plan: Plan | null;
+  sandboxPath: string | null;
+}
+
+/** New event fields; seq and ts are assigned by the store. */
+export type NewEvent = Omit<MissionEvent, 'seq' | 'ts'> & { ts?: number };
+
+/** A change to store: per-file base and proposal. */
+export interface NewChange {
+  path: string;
+  kind: ChangeKind;
+  baseContent: string | null;
+  proposedContent: string | null;
+  added: number;
+  removed: number;
+}
+
+/** Repository over the Taskforce database. */
+export class Store {
+  constructor(readonly db: Db) {}
+
+  // ── missions ──
+
+  /** Inserts a new mission in state `draft`. */
+  createMission(m: { id: string; goal: string; workspaceRoot: string; config: MissionConfig; replaying: boolean }): void {
+    const now = Date.now();
+    this.db.run(
+      `INSERT INTO missions (id, goal, state, workspace_root, provider, replaying, config_json, created_at, updated_at)
+       VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?)`,
+      [m.id, m.goal, m.workspaceRoot, m.config.provider, m.replaying ? 1 : 0, JSON.stringify(m.config), now, now],
+    );
+  }
+
+  /** Moves a mission to `state`, recording `error` when given. */
+  setMissionState(id: string, state: MissionState, error?: string): void {
+    this.db.run(`UPDATE missions SET state = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?`, [
+      state,
+      error ?? null,
+      Date.now(),
+      id,
+    ]);
+  }
+
+  setMissionPlan(id: string, plan: Plan): void {
+    this.db.run(`UPDATE missions SET plan_json = ?, updated_at = ? WHERE id = ?`, [JSON.stringify(plan), Date.now(), id]);
+  }
+
+  setMissionSandbox(id: string, sandboxPath: string | null, kind: string | null, baseRef: string | null): void {
+    this.db.run(`UPDATE missions SET sandbox_path = ?, sandbox_kind = ?, base_ref = ?, updated_at = ? WHERE id = ?`, [
+      sandboxPath,
+      kind,
+      baseRef,
+      Date.now(),
+      id,
+    ]);
+  }
+
+  /** Missions, newest first. */
+  listMissions(): MissionSummary[] {
+    return this.db.all(`SELECT * FROM missions ORDER BY created_at DESC, rowid DESC`).map((r) => this.toSummary(r));
+  }
+
+  /** A mission with its config and plan, or undefined. */
+  getMission(id: string): MissionRecord | undefined {
+    const r = this.db.get(`SELECT * FROM missions WHERE id = ?`, [id]);
+    if (!r) return undefined;
+    return {
+      ...this.toSummary(r),
+      config: JSON.parse(str(r.config_json)) as MissionConfig,
+      plan: r.plan_json ? (JSON.parse(str(r.plan_json)) as Plan) : null,
+      sandboxPath: optStr(r.sandbox_path) ?? null,
+    };
+  }
+
+  /** Missions in any of `states`. */
+  missionsInState(states: MissionState[]): MissionSummary[] {
+    const marks = states.map(() => '?').join(',');
+    return this.db.all(`SELECT * FROM missions WHERE state IN (${marks})`, states).map((r) => this.toSummary(r));
+  }
+
+  private toSummary(r: Row): MissionSummary {
+    const id = str(r.id);
+    return {
+      id,
+      goal: str(r.goal),
+      state: str(r.state) as MissionState,
+      workspaceRoot: str(r.workspace_root),
+      provider: str(r.provider) as ProviderName,
+      replaying: num(r.replaying) === 1,
+      createdAt: num(r.created_at),
+      updatedAt: num(r.updated_at),
+      error: optStr(r.error),
+      usage: this.usageTotals(`mission_id = ?`, [id]),
+      pendingChanges: num(this.db.get(`SELECT COUNT(*) AS n FROM changes WHERE mission_id = ? AND state = 'pending'`, [id])?.n),
+    };
+  }
+
+  // ── tasks ──
+
+  /** Inserts the plan's tasks (state `pending`) and their dependencies. */
+  insertTasks(missionId: string, tasks: PlanTask[]): void {
+    this.db.transaction(() => {
+      tasks.forEach((t, i) => {
+        this.db.run(
+          `INSERT INTO tasks (mission_id, id, seq, title, role, instructions, acceptance_json, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
+          [missionId, t.id, i, t.title, t.role, t.instructions, JSON.stringify(t.acceptance)],
+        );
+      });
+      for (const t of tasks) {
+        for (const d of t.dependsOn) {
+          this.db.run(`INSERT INTO task_deps (mission_id, task_id, depends_on) VALUES (?, ?, ?)`, [missionId, t.id, d]);
+        }
+      }
+    });
+  }
+
+  /** Updates a task's state and the fields given. */
+  updateTask(
+    missionId: string,
+    taskId: string,
+    patch: { state?: TaskState; agentId?: string; attempts?: number; report?: TaskReport; error?: string; startedAt?: number; endedAt?: number },
+  ): void {
+    const sets: string[] = [];
+    const vals: (string | number | null)[] = [];
+    const put = (col: string, v: string | number | null) => {
+      sets.push(`${col} = ?`);
+      vals.push(v);
+    };
+    if (patch.state) put('state', patch.state);
+    if (patch.agentId) put('agent_id', patch.agentId);
+    if (patch.attempts !== undefined) put('attempts', patch.attempts);
+    if (patch.report) put('report_json', JSON.stringify(patch.report));
+    if (patch.error !== undefined) put('error', patch.error);
+    if (patch.startedAt !== undefined) put('started_at', patch.startedAt);
+    if (patch.endedAt !== undefined) put('ended_at', patch.endedAt);
+    if (sets.length === 0) return;
+    this.db.run(`UPDATE tasks SET ${sets.join(', ')} WHERE mission_id = ? AND id = ?`, [...vals, missionId, taskId]);
+  }
+
+  /** The mission's tasks in plan order. */
+  listTasks(missionId: string): TaskInfo[] {
+    const deps = new Map<string, string[]>();
+    for (const d of this.db.all(`SELECT task_id, depends_on FROM task_deps WHERE mission_id = ?`, [missionId])) {
+      const list = deps.get(str(d.task_id)) ?? [];
+      list.push(str(d.depends_on));
+      deps.set(str(d.task_id), list);
+    }
+    return this.db.all(`SELECT * FROM tasks WHERE mission_id = ? ORDER BY seq`, [missionId]).map((r) => ({
+      missionId,
+      id: str(r.id),
+      title: str(r.title),
+      role: str(r.role) as TaskInfo['role'],
+      instructions: str(r.instructions),
+      acceptance: JSON.parse(str(r.acceptance_json)) as string[],
+      dependsOn: deps.get(str(r.id)) ?? [],
+      state: str(r.state) as TaskState,
+      agentId: optStr(r.agent_id),
+      attempts: num(r.attempts),
+      report: r.report_json ? (JSON.parse(str(r.report_json)) as TaskReport) : undefined,
+      error: optStr(r.error),
+      startedAt: optNum(r.started_at),
+      endedAt: optNum(r.ended_at),
+    }));
+  }
+
+  getTask(missionId: string, taskId: string): TaskInfo | undefined {
+    return this.listTasks(missionId).find((t) => t.id === taskId);
+  }
+
+  // ── agents, messages, usage ──
+
+  createAgent(a: { id: string; missionId: string; taskId: string | null; role: AgentRole; provider: ProviderName; model: string }): void {
+    this.db.run(`INSERT INTO agents (id, mission_id, task_id, role, provider, model, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      a.id,
+      a.missionId,
+      a.taskId,
+      a.role,
+      a.provider,
+      a.model,
+      Date.now(),
+    ]);
+  }
+
+  listAgents(missionId: string): AgentInfo[] {
+    return this.db.all(`SELECT * FROM agents WHERE mission_id = ? ORDER BY created_at, rowid`, [missionId]).map((r) => ({
+      id: str(r.id),
+      missionId,
+      taskId: optStr(r.task_id) ?? null,
+      role: str(r.role) as AgentRole,
+      provider: str(r.provider) as ProviderName,
+      model: str(r.model),
+      usage: this.usageTotals(`agent_id = ?`, [str(r.id)]),
+    }));
+  }
+
+  /** Appends one conversation message of an agent. */
+  appendMessage(agentId: string, message: ChatMessage): void {
+    this.db.run(`INSERT INTO messages (agent_id, role, content_json, created_at) VALUES (?, ?, ?, ?)`, [
+      agentId,
+      message.role,
+      JSON.stringify(message),
+      Date.now(),
+    ]);
+  }
+
+  /** An agent's conversation, oldest first. */
+  listMessages(agentId: string): ChatMessage[] {
+    return this.db.all(`SELECT content_json FROM messages WHERE agent_id = ? ORDER BY id`, [agentId]).map(
+      (r) => JSON.parse(str(r.content_json)) as ChatMessage,
+    );
+  }
+
+  /** Records one model call's usage. Cost in USD. */
+  recordUsage(u: {
+    missionId: string;
+    agentId: string;
+    taskId: string | null;
+    provider: ProviderName;
+    model: string;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number;
+    modelMs: number;
+  }): void {
+    this.db.run(
+      `INSERT INTO usage (mission_id, agent_id, task_id, provider, model, input_tokens, output_tokens, cost_usd, model_ms, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [u.missionId, u.agentId, u.taskId, u.provider, u.model, u.inputTokens, u.outputTokens, u.costUsd, u.modelMs, Date.now()],
+    );
+  }
+
+  private usageTotals(where: string, params: string[]): UsageTotals {
+    const r = this.db.get(
+      `SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o, COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n
+       FROM usage WHERE ${where}`,
+      params,
+    );
+    return { inputTokens: num(r?.i), outputTokens: num(r?.o), costUsd: num(r?.c), calls: num(r?.n) };
+  }
+
+  // ── events ──
+
+  /** Appends an event and returns it with its seq and timestamp. */
+  appendEvent(e: NewEvent): MissionEvent {
+    const ts = e.ts ?? Date.now();
+    const seq = this.db.run(
+      `INSERT INTO events (mission_id, agent_id, task_id, kind, ts, text, tool, tool_call_id, args, ok, turn_ms, model_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        e.missionId,
+        e.agentId,
+        e.taskId,
+        e.kind,
+        ts,
+        e.text,
+        e.tool ?? null,
+        e.toolCallId ?? null,
+        e.args ?? null,
+        e.ok === undefined ? null : e.ok ? 1 : 0,
+        e.turnMs ?? null,
+        e.modelMs ?? null,
+      ],
+    );
+    return { ...e, seq, ts };
+  }
+
+  /** Events of a mission in order, optionally after a seq and for one agent. */
+  listEvents(missionId: string, opts: { afterSeq?: number; agentId?: string; limit?: number } = {}): MissionEvent[] {
+    const params: (string | number)[] = [missionId, opts.afterSeq ?? 0];
+    let sql = `SELECT * FROM events WHERE mission_id = ? AND seq > ?`;
+    if (opts.agentId) {
+      sql += ` AND agent_id = ?`;
+      params.push(opts.agentId);
+    }
+    sql += ` ORDER BY seq LIMIT ?`;
+    params.push(opts.limit ?? 2000);
+    return this.db.all(sql, params).map((r) => ({
+      seq: num(r.seq),
+      missionId,
+      agentId: optStr(r.agent_id) ?? null,
+      taskId: optStr(r.task_id) ?? null,
+      kind: str(r.kind) as EventKind,
+      ts: num(r.ts),
+      text: str(r.text),
+      tool: optStr(r.tool),
+      toolCallId: optStr(r.tool_call_id),
+      args: optStr(r.args),
+      ok: r.ok === null || r.ok === undefined ? undefined : num(r.ok) === 1,
+      turnMs: optNum(r.turn_ms),
+      modelMs: optNum(r.model_ms),
+    }));
+  }
+
+  // ── changes ──
+
+  /** Replaces the mission's pending changes with `changes`. */
+  replaceChanges(missionId: string, changes: NewChange[]): void {
+    this.db.transaction(() => {
+      this.db.run(`DELETE FROM changes WHERE mission_id = ? AND state = 'pending'`, [missionId]);
+      for (const c of changes) {
+        this.db.run(
+          `INSERT INTO changes (mission_id, path, kind, state, base_content, proposed_content, added, removed)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+          [missionId, c.path, c.kind, c.baseContent, c.proposedContent, c.added, c.removed],
+        );
+      }
+    });
+  }
+
+  listChanges(missionId: string): ChangeInfo[] {
+    return this.db
+      .all(`SELECT id, mission_id, path, kind, state, added, removed FROM changes WHERE mission_id = ? ORDER BY path`, [missionId])
+      .map((r) => this.toChangeInfo(r));
+  }
+
+  getChange(id: number): ChangeDetail | undefined {
+    const r = this.db.get(`SELECT * FROM changes WHERE id = ?`, [id]);
+    if (!r) return undefined;
+    const baseContent = r.base_content === null ? null : str(r.base_content);
+    const proposedContent = r.proposed_content === null ? null : str(r.proposed_content);
+    return { ...this.toChangeInfo(r), baseContent, proposedContent, hunks: hunksOf(baseContent ?? '', proposedContent ?? '') };
+  }
+
+  /**
+   * Records a decision for the mission's pending changes (all, or `ids`).
+   * Returns the changes whose state changed.
+   */
+  decideChanges(missionId: string, state: Exclude<ChangeState, 'pending'>, ids?: number[]): ChangeInfo[] {
+    const pending = this.listChanges(missionId).filter((c) => c.state === 'pending' && (!ids || ids.includes(c.id)));
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const c of pending) this.db.run(`UPDATE changes SET state = ?, decided_at = ? WHERE id = ?`, [state, now, c.id]);
+    });
+    return pending.map((c) => ({ ...c, state }));
+  }
+
+  private toChangeInfo(r: Row): ChangeInfo {
+    return {
+      id: num(r.id),
+      missionId: str(r.mission_id),
+      path: str(r.path),
+      kind: str(r.kind) as ChangeKind,
+      state: str(r.state) as ChangeState,
+      added: num(r.added),
+      removed: num(r.removed),
+    };
+  }
+}
