@@ -1,0 +1,324 @@
+/**
+ * The editor-free logic of diff review: grouping changes for the "Agent Changes" tree,
+ * labels, URIs of the read-only content documents, parsing command arguments, and
+ * deciding which changes an accept may apply. Nothing here imports `vscode`, so it is
+ * unit-tested directly (test/unit/review-model.test.ts).
+ */
+import type { ChangeDetail, ChangeInfo, ChangeState, MissionSummary } from '../../protocol/protocol';
+
+/** URI scheme of the read-only documents that show a change's proposed (or base) content. */
+export const PROPOSED_SCHEME = 'taskforce-proposed';
+
+/** Which content a `taskforce-proposed` document shows. `empty` stands in for a missing file. */
+export type ContentSide = 'proposed' | 'base' | 'empty';
+
+/** A mission of the tree with the changes listed under it. */
+export interface MissionNode {
+  kind: 'mission';
+  mission: MissionSummary;
+  /** All changes of the mission (pending first come by path; decided ones stay visible). */
+  changes: ChangeInfo[];
+}
+
+/** A changed file of the tree. */
+export interface ChangeNode {
+  kind: 'change';
+  mission: MissionSummary;
+  change: ChangeInfo;
+}
+
+/** An element of the "Agent Changes" tree; command handlers receive these as arguments. */
+export type ReviewNode = MissionNode | ChangeNode;
+
+// ───────────────────────────── content URIs ─────────────────────────────
+
+/** The query part of a `taskforce-proposed` URI, e.g. `change=12` or `change=12&side=base`. */
+export function changeQuery(changeId: number, side: ContentSide = 'proposed'): string {
+  return side === 'proposed' ? `change=${changeId}` : `change=${changeId}&side=${side}`;
+}
+
+/** Parses the query of a `taskforce-proposed` URI; undefined when it names no valid change. */
+export function parseChangeQuery(query: string): { changeId: number; side: ContentSide } | undefined {
+  const params = new URLSearchParams(query);
+  const raw = params.get('change');
+  if (raw === null || !/^\d+$/.test(raw)) return undefined;
+  const side = params.get('side') ?? 'proposed';
+  if (side !== 'proposed' && side !== 'base' && side !== 'empty') return undefined;
+  return { changeId: Number(raw), side };
+}
+
+/** The text a content document shows for one side of a change (a missing file shows as empty). */
+export function contentForSide(
+  detail: Pick<ChangeDetail, 'baseContent' | 'proposedContent'>,
+  side: ContentSide,
+): string {
+  if (side === 'empty') return '';
+  return (side === 'base' ? detail.baseContent : detail.proposedContent) ?? '';
+}
+
+// ───────────────────────────── tree ─────────────────────────────
+
+/**
+ * Groups changes under their missions for the tree: only missions with at least one
+ * pending change, newest first; each mission's changes sorted by path.
+ */
+export function groupChanges(missions: readonly MissionSummary[], changes: readonly ChangeInfo[]): MissionNode[] {
+  const byMission = new Map<string, ChangeInfo[]>();
+  for (const change of changes) {
+    const list = byMission.get(change.missionId);
+    if (list) list.push(change);
+    else byMission.set(change.missionId, [change]);
+  }
+  const groups: MissionNode[] = [];
+  for (const mission of missions) {
+    const list = byMission.get(mission.id);
+    if (!list || !list.some((c) => c.state === 'pending')) continue;
+    list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id - b.id));
+    groups.push({ kind: 'mission', mission, changes: list });
+  }
+  groups.sort((a, b) => b.mission.createdAt - a.mission.createdAt || (a.mission.id < b.mission.id ? -1 : 1));
+  return groups;
+}
+
+/** The change nodes under a mission node. */
+export function changeNodes(group: MissionNode): ChangeNode[] {
+  return group.changes.map((change) => ({ kind: 'change', mission: group.mission, change }));
+}
+
+/** Number of pending changes across the groups (the view's badge). */
+export function countPending(groups: readonly MissionNode[]): number {
+  let count = 0;
+  for (const group of groups) for (const change of group.changes) if (change.state === 'pending') count++;
+  return count;
+}
+
+/** The first pending change of the tree, in display order. */
+export function firstPending(groups: readonly MissionNode[]): ChangeNode | undefined {
+  for (const group of groups) {
+    const change = group.changes.find((c) => c.state === 'pending');
+    if (change) return { kind: 'change', mission: group.mission, change };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a `mission/didChange` notification affects the tree: a new pending count, or
+ * a new state or goal of a mission the tree shows.
+ */
+export function missionChangeAffectsTree(
+  previous: MissionSummary | undefined,
+  next: MissionSummary,
+  shown: boolean,
+): boolean {
+  if (!previous) return next.pendingChanges > 0 || shown;
+  if (previous.pendingChanges !== next.pendingChanges) return true;
+  return shown && (previous.state !== next.state || previous.goal !== next.goal);
+}
+
+/** Splits a workspace-relative path into its file name and its directory ('' at the root). */
+export function splitPath(path: string): { name: string; dir: string } {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? { name: path, dir: '' } : { name: path.slice(slash + 1), dir: path.slice(0, slash) };
+}
+
+/** Tree description of a changed file: directory, `+N −M` and state, e.g. `src/lib +3 −1 pending`. */
+export function changeDescription(change: ChangeInfo): string {
+  const { dir } = splitPath(change.path);
+  const parts = [dir, `+${change.added} −${change.removed}`, change.state];
+  return parts.filter((p) => p !== '').join(' ');
+}
+
+/** Tree label of a mission: the first line of its goal, shortened to `max` characters. */
+export function missionLabel(goal: string, max = 80): string {
+  const line = goal.trim().split(/\r?\n/, 1)[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}
+
+/**
+ * The tree item's contextValue: `change` for a pending change (the package.json inline
+ * Accept/Reject menus match it exactly), `change.accepted` / `change.rejected` otherwise.
+ */
+export function changeContextValue(state: ChangeState): string {
+  return state === 'pending' ? 'change' : `change.${state}`;
+}
+
+/** Title of the diff editor, e.g. `index.js (Yours ↔ Taskforce)`. */
+export function diffTitle(change: Pick<ChangeInfo, 'path'>): string {
+  return `${splitPath(change.path).name} (Yours ↔ Taskforce)`;
+}
+
+// ───────────────────────────── command arguments ─────────────────────────────
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function changeIdOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string') return /^\d+$/.test(value) ? Number(value) : undefined;
+  if (!isRecord(value)) return undefined;
+  if (value.kind === 'change' && isRecord(value.change)) return changeIdOf(value.change.id);
+  if (value.kind === 'mission') return undefined;
+  if ('changeId' in value) return changeIdOf(value.changeId);
+  if (typeof value.id === 'number') return changeIdOf(value.id);
+  return undefined;
+}
+
+/**
+ * The change ids a command was invoked with: a tree node, a change id (number or numeric
+ * string), `{ changeId }` or a ChangeInfo. When VS Code passes the tree selection as the
+ * second argument and it holds the clicked item, every selected change counts.
+ */
+export function changeIdsFromArgs(arg: unknown, selection?: unknown): number[] {
+  const ids: number[] = [];
+  const first = changeIdOf(arg);
+  const selected = Array.isArray(selection) ? selection.map(changeIdOf) : [];
+  if (first !== undefined && selected.includes(first)) {
+    for (const id of selected) if (id !== undefined && !ids.includes(id)) ids.push(id);
+  } else if (first !== undefined) {
+    ids.push(first);
+  }
+  return ids;
+}
+
+/** The mission id a command was invoked with: a tree node, a mission id or a MissionSummary. */
+export function missionIdFromArg(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg === '' ? undefined : arg;
+  if (!isRecord(arg)) return undefined;
+  if ((arg.kind === 'mission' || arg.kind === 'change') && isRecord(arg.mission)) {
+    return typeof arg.mission.id === 'string' ? arg.mission.id : undefined;
+  }
+  if (typeof arg.missionId === 'string') return arg.missionId;
+  if (typeof arg.id === 'string') return arg.id;
+  return undefined;
+}
+
+// ───────────────────────────── deciding ─────────────────────────────
+
+/**
+ * True when a workspace-relative path stays inside the workspace: relative, forward
+ * slashes, no `.`/`..`/empty segments. Changes with other paths are never applied.
+ */
+export function isSafeRelativePath(path: string): boolean {
+  if (path === '' || path.includes('\\') || path.includes('\0')) return false;
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return false;
+  return path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+function normalize(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+}
+
+/**
+ * Whether two file contents are the same for review purposes (null = no file). A byte
+ * order mark and CRLF versus LF line ends do not count as differences, since the editor
+ * hides both.
+ */
+export function sameContent(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a === b || normalize(a) === normalize(b);
+}
+
+/** Splits requested change ids by their state as listed for the mission. */
+export function partitionByState(
+  changes: readonly ChangeInfo[],
+  requested?: readonly number[],
+): { pending: number[]; decided: number[]; unknown: number[] } {
+  const byId = new Map(changes.map((c) => [c.id, c]));
+  const ids = requested ?? changes.map((c) => c.id);
+  const out = { pending: [] as number[], decided: [] as number[], unknown: [] as number[] };
+  for (const id of new Set(ids)) {
+    const change = byId.get(id);
+    if (!change) out.unknown.push(id);
+    else if (change.state === 'pending') out.pending.push(id);
+    else if (requested) out.decided.push(id);
+  }
+  return out;
+}
+
+/** What accepting one change does to the user's file, given its current content (null = missing). */
+export type AcceptOp = 'replace' | 'create' | 'delete' | 'none';
+
+/** The edit that turns the current file into the proposed one. */
+export function acceptOp(current: string | null, proposed: string | null): AcceptOp {
+  if (sameContent(current, proposed)) return 'none';
+  if (proposed === null) return 'delete';
+  return current === null ? 'create' : 'replace';
+}
+
+/** One change considered for accepting, with the user's current content (null = no file). */
+export interface AcceptCandidate {
+  id: number;
+  path: string;
+  state: ChangeState;
+  baseContent: string | null;
+  proposedContent: string | null;
+  current: string | null;
+}
+
+/** One change an accept would apply. */
+export interface AcceptStep {
+  id: number;
+  path: string;
+  op: AcceptOp;
+  proposedContent: string | null;
+}
+
+/** How an accept of several changes splits up. */
+export interface AcceptPlan {
+  /** The current file is still the base (or already the proposal): safe to apply. */
+  ready: AcceptStep[];
+  /** The user changed the file since the agents read it: applying would overwrite their edit. */
+  conflicts: AcceptStep[];
+  /** Already accepted or rejected. */
+  decided: AcceptCandidate[];
+  /** Paths that leave the workspace; never applied. */
+  unsafe: AcceptCandidate[];
+}
+
+/** Decides, per change, whether an accept may apply it as is, must ask first, or skips it. */
+export function planAccept(candidates: readonly AcceptCandidate[]): AcceptPlan {
+  const plan: AcceptPlan = { ready: [], conflicts: [], decided: [], unsafe: [] };
+  for (const c of candidates) {
+    if (c.state !== 'pending') {
+      plan.decided.push(c);
+      continue;
+    }
+    if (!isSafeRelativePath(c.path)) {
+      plan.unsafe.push(c);
+      continue;
+    }
+    const step: AcceptStep = {
+      id: c.id,
+      path: c.path,
+      op: acceptOp(c.current, c.proposedContent),
+      proposedContent: c.proposedContent,
+    };
+    const untouched = sameContent(c.current, c.baseContent) || step.op === 'none';
+    (untouched ? plan.ready : plan.conflicts).push(step);
+  }
+  return plan;
+}
+
+/** `1 change` / `3 changes`. */
+export function changesNoun(count: number): string {
+  return `${count} ${count === 1 ? 'change' : 'changes'}`;
+}
+
+/** Counts reported after a decision. */
+export interface DecisionCounts {
+  done: number;
+  alreadyDecided?: number;
+  skippedConflicts?: number;
+  unsafe?: number;
+}
+
+/** The notification after a decision, e.g. `Accepted 3 changes. 1 was already decided.` */
+export function decisionSummary(verb: 'Accepted' | 'Rejected', counts: DecisionCounts): string {
+  const parts = [`${verb} ${changesNoun(counts.done)}.`];
+  const was = (n: number): string => (n === 1 ? '1 was' : `${n} were`);
+  if (counts.alreadyDecided) parts.push(`${was(counts.alreadyDecided)} already decided.`);
+  if (counts.skippedConflicts) parts.push(`Skipped ${changesNoun(counts.skippedConflicts)} to files you edited.`);
+  if (counts.unsafe) parts.push(`Refused ${changesNoun(counts.unsafe)} with a path outside the workspace.`);
+  return parts.join(' ');
+}
