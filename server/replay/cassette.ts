@@ -37,7 +37,8 @@ export interface CassetteFault {
   error: {
     /** HTTP status, 400–599. */
     status: number;
-    message: string;
+    /** Error message in the response body. Default: `injected fault: HTTP <status>`. */
+    message?: string;
     /** How many requests get this error before the next entry is served. Default 1. */
     times?: number;
     /**
@@ -128,7 +129,7 @@ export const cassetteSchema = {
         error: {
           type: 'object',
           additionalProperties: false,
-          required: ['status', 'message'],
+          required: ['status'],
           properties: {
             status: { type: 'integer', minimum: 400, maximum: 599 },
             message: { type: 'string' },

@@ -266,7 +266,7 @@ export class ReplayServer {
       }
       record.status = entry.error.status;
       record.outcome = 'fault';
-      record.message = entry.error.message;
+      record.message = entry.error.message ?? `injected fault: HTTP ${entry.error.status}`;
       if (entry.delayMs) await sleep(entry.delayMs);
       // retry-after-ms (honoured by both SDKs) keeps tests fast; without it the SDK backs off on its own.
       const retryAfterMs = entry.error.retryAfterMs ?? 1;
@@ -274,7 +274,7 @@ export class ReplayServer {
         res,
         record.seq,
         entry.error.status,
-        wire.errorBody(entry.error.status, entry.error.message),
+        wire.errorBody(entry.error.status, entry.error.message ?? `injected fault: HTTP ${entry.error.status}`),
         retryAfterMs > 0 ? { 'retry-after-ms': String(retryAfterMs) } : {},
       );
       return;

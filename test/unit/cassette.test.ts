@@ -81,9 +81,9 @@ describe('parseCassette', () => {
     assert.match(msg, /agents\.t1\[0\]: unknown property "text" \(an entry with "error" is a fault entry/);
   });
 
-  it('checks fault fields: status range, message, times', () => {
-    const msg = errorOf({ version: 1, agents: { t1: [{ error: { status: 200, times: 0 } }] } });
-    assert.match(msg, /agents\.t1\[0\]\.error: missing required property "message"/);
+  it('checks fault fields: status range, message type, times', () => {
+    const msg = errorOf({ version: 1, agents: { t1: [{ error: { status: 200, times: 0, message: 7 } }] } });
+    assert.match(msg, /agents\.t1\[0\]\.error\.message: must be a string/);
     assert.match(msg, /agents\.t1\[0\]\.error\.status: must be >= 400/);
     assert.match(msg, /agents\.t1\[0\]\.error\.times: must be >= 1/);
   });
