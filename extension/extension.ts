@@ -44,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     rejectChanges: (p) => review.rejectChanges(p),
   });
   context.subscriptions.push(
+    missions,
     vscode.window.registerWebviewViewProvider(MissionsViewProvider.viewType, missions, { webviewOptions: { retainContextWhenHidden: true } }),
   );
   registerCommands(context, srv, config, missions);
