@@ -38,11 +38,16 @@ export function serverModulePath(): string {
 /**
  * Starts the server and completes the initialize handshake.
  * @param options initialization options (database path, data folder).
- * @param stderr where the server's stderr goes (default: ignored).
+ * @param stderr where the server's stderr goes (default: ignored; 'pipe' exposes it on `process.stderr`).
+ * @param env the server's environment (default: this process's), where provider keys come from.
  * @throws Error when the server exits before answering initialize.
  */
-export async function startServer(options: ServerInitializationOptions, stderr: 'inherit' | 'ignore' = 'ignore'): Promise<ServerHandle> {
-  const child = spawn(process.execPath, [serverModulePath(), '--stdio'], { stdio: ['pipe', 'pipe', stderr], env: process.env });
+export async function startServer(
+  options: ServerInitializationOptions,
+  stderr: 'inherit' | 'ignore' | 'pipe' = 'ignore',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServerHandle> {
+  const child = spawn(process.execPath, [serverModulePath(), '--stdio'], { stdio: ['pipe', 'pipe', stderr], env });
   const connection: MessageConnection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   connection.listen();
   const exited = new Promise<never>((_, reject) =>

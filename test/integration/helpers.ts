@@ -88,12 +88,17 @@ export interface TestServer {
 /**
  * Starts dist/server.js over stdio.
  * @param approve decides approval requests (default: deny).
+ * @param env the server's environment; when given, its stderr is piped (server.process.stderr).
  */
 export async function startTestServer(
   dataDir: string,
-  opts: { dbPath?: string | null; approve?: (p: ApprovalRequestParams) => boolean } = {},
+  opts: { dbPath?: string | null; approve?: (p: ApprovalRequestParams) => boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestServer> {
-  const server = await startServer({ dbPath: opts.dbPath === undefined ? path.join(dataDir, 'taskforce.db') : opts.dbPath, dataDir });
+  const server = await startServer(
+    { dbPath: opts.dbPath === undefined ? path.join(dataDir, 'taskforce.db') : opts.dbPath, dataDir },
+    opts.env ? 'pipe' : 'ignore',
+    opts.env,
+  );
   const t: TestServer = {
     server,
     missions: [],
