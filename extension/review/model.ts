@@ -58,9 +58,14 @@ export function contentForSide(
 
 // ───────────────────────────── tree ─────────────────────────────
 
+/** How many missions whose changes are all decided the tree keeps showing. */
+export const DECIDED_MISSIONS_SHOWN = 5;
+
 /**
- * Groups changes under their missions for the tree: only missions with at least one
- * pending change, newest first; each mission's changes sorted by path.
+ * Groups changes under their missions for the tree, newest first: every mission with a
+ * pending change, plus the DECIDED_MISSIONS_SHOWN newest missions whose changes are all
+ * decided (so a review's outcome stays visible, across reloads too); each mission's
+ * changes sorted by path.
  */
 export function groupChanges(missions: readonly MissionSummary[], changes: readonly ChangeInfo[]): MissionNode[] {
   const byMission = new Map<string, ChangeInfo[]>();
@@ -69,15 +74,16 @@ export function groupChanges(missions: readonly MissionSummary[], changes: reado
     if (list) list.push(change);
     else byMission.set(change.missionId, [change]);
   }
-  const groups: MissionNode[] = [];
+  const candidates: MissionNode[] = [];
   for (const mission of missions) {
     const list = byMission.get(mission.id);
-    if (!list || !list.some((c) => c.state === 'pending')) continue;
+    if (!list || list.length === 0) continue;
     list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id - b.id));
-    groups.push({ kind: 'mission', mission, changes: list });
+    candidates.push({ kind: 'mission', mission, changes: list });
   }
-  groups.sort((a, b) => b.mission.createdAt - a.mission.createdAt || (a.mission.id < b.mission.id ? -1 : 1));
-  return groups;
+  candidates.sort((a, b) => b.mission.createdAt - a.mission.createdAt || (a.mission.id < b.mission.id ? -1 : 1));
+  let decidedShown = 0;
+  return candidates.filter((g) => g.changes.some((c) => c.state === 'pending') || decidedShown++ < DECIDED_MISSIONS_SHOWN);
 }
 
 /** The change nodes under a mission node. */

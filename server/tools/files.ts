@@ -111,6 +111,7 @@ export const listFilesTool: Tool = {
           truncated = true;
           return;
         }
+        if (e.name === '.git') continue; // repository metadata (or the sandbox's own) is not workspace content
         const rel = dirRel === '.' ? e.name : `${dirRel}/${e.name}`;
         const isDir = e.isDirectory();
         out.push(isDir ? `${rel}/` : rel);

@@ -14,6 +14,7 @@ import {
   diffTitle,
   firstPending,
   groupChanges,
+  DECIDED_MISSIONS_SHOWN,
   isSafeRelativePath,
   missionChangeAffectsTree,
   missionIdFromArg,
@@ -75,17 +76,20 @@ describe('content URIs', () => {
 });
 
 describe('tree grouping', () => {
-  it('lists only missions with pending changes, newest first', () => {
-    const missions = [mission('old', 1), mission('new', 3), mission('done', 2)];
+  it('lists missions with changes newest first, and only the newest fully decided ones', () => {
+    const missions = [mission('old', 1), mission('new', 3), mission('done', 2), mission('none', 4)];
+    const decided = Array.from({ length: DECIDED_MISSIONS_SHOWN + 2 }, (_, i) => mission(`d${i}`, -i));
     const changes = [
       change(1, 'old', 'a.js'),
       change(2, 'new', 'b.js'),
       change(3, 'done', 'c.js', { state: 'accepted' }),
+      ...decided.map((m, i) => change(10 + i, m.id, 'x.js', { state: 'rejected' })),
     ];
-    const groups = groupChanges(missions, changes);
+    const groups = groupChanges([...missions, ...decided], changes);
     assert.deepEqual(
       groups.map((g) => g.mission.id),
-      ['new', 'old'],
+      ['new', 'done', 'old', ...decided.slice(0, DECIDED_MISSIONS_SHOWN - 1).map((m) => m.id)],
+      'a mission without changes is not listed; pending ones always are; decided ones up to the limit',
     );
   });
 

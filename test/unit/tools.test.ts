@@ -224,17 +224,17 @@ describe('file tools', () => {
     assert.equal(r.ok, false);
     assert.match(r.content, /read\/img\.bin is a binary file/);
   });
-  test('list_files lists one level, or the tree without .git/node_modules contents', async () => {
+  test('list_files lists one level, or the tree without node_modules contents, never .git', async () => {
     await write('lst/src/main.ts', '');
     await write('lst/README.md', '');
     await write('lst/node_modules/dep/index.js', '');
     await write('lst/.git/HEAD', '');
     const flat = await call('list_files', { path: 'lst' });
-    assert.equal(flat.content, 'lst/.git/\nlst/README.md\nlst/node_modules/\nlst/src/');
+    assert.equal(flat.content, 'lst/README.md\nlst/node_modules/\nlst/src/');
     const deep = await call('list_files', { path: 'lst', recursive: true });
-    assert.equal(deep.content, 'lst/.git/\nlst/README.md\nlst/node_modules/\nlst/src/\nlst/src/main.ts');
+    assert.equal(deep.content, 'lst/README.md\nlst/node_modules/\nlst/src/\nlst/src/main.ts');
     const cut = await call('list_files', { path: 'lst', recursive: true, maxEntries: 2 });
-    assert.match(cut.content, /^lst\/\.git\/\nlst\/README\.md\n\[truncated: listing stopped after 2 entries/);
+    assert.match(cut.content, /^lst\/README\.md\nlst\/node_modules\/\n\[truncated: listing stopped after 2 entries/);
   });
   test('write_file creates parent dirs; delete_file removes the file', async () => {
     const w = await call('write_file', { path: 'new/deep/f.txt', content: 'hi\n' });
