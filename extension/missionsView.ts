@@ -185,6 +185,8 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
       'mission/list': async () => server.request('mission/list', {}),
       'mission/get': async (p) => server.request('mission/get', { missionId: requireString(p, 'missionId') }),
       'mission/cancel': async (p) => server.request('mission/cancel', { missionId: requireString(p, 'missionId') }),
+      'mission/pause': async (p) => server.request('mission/pause', { missionId: requireString(p, 'missionId') }),
+      'mission/resume': async (p) => server.request('mission/resume', { missionId: requireString(p, 'missionId') }),
       'mission/events': async (p) => {
         const missionId = requireString(p, 'missionId');
         const afterSeq = optionalInt(p, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);

@@ -120,7 +120,8 @@ export class App {
       const isNew = !o.state.tasks.has(task.id);
       applyTask(o.state, task);
       this.markDirty({ plan: true, sections: true });
-      if (isNew) this.scheduleDetailRefresh();
+      // A new task, or a worker whose role and model the panel does not know yet.
+      if (isNew || (task.agentId !== undefined && !o.state.agents.has(task.agentId))) this.scheduleDetailRefresh();
     });
     this.rpc.onNotification('change/didChange', ({ missionId, changes }) => {
       const o = this.live(missionId);
@@ -228,6 +229,12 @@ export class App {
       const view = new MissionView(missionId, {
         back: () => this.back(),
         cancel: (id) => void this.guard(() => this.rpc.request('mission/cancel', { missionId: id })),
+        pause: async (id) => {
+          await this.guard(() => this.rpc.request('mission/pause', { missionId: id }));
+        },
+        resume: async (id) => {
+          await this.guard(() => this.rpc.request('mission/resume', { missionId: id }));
+        },
         open: (changeId) => void this.guard(() => this.rpc.request('change/open', { changeId })),
         accept: (ids) => void this.decide('change/accept', { missionId, changeIds: ids }),
         reject: (ids) => void this.decide('change/reject', { missionId, changeIds: ids }),

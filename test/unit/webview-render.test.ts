@@ -43,7 +43,10 @@ function mission(id: string, createdAt: number, updatedAt = createdAt, state: Mi
 }
 
 function task(id: string, state: TaskInfo['state'] = 'pending', missionId = 'm1'): TaskInfo {
-  return { missionId, id, title: `task ${id}`, role: 'coder', instructions: '', acceptance: [], dependsOn: [], state, attempts: 0 };
+  return {
+    missionId, id, title: `task ${id}`, role: 'coder', kind: 'work', instructions: '', acceptance: [], dependsOn: [],
+    addedDependsOn: [], writeSet: [], checks: [], evidence: [], state, attempts: 0,
+  };
 }
 
 function event(seq: number, agentId: string | null, kind: MissionEvent['kind'], text = ''): MissionEvent {
@@ -104,8 +107,8 @@ test('mission view: snapshot, task order and newer-only summaries', () => {
   const detail: MissionDetail = {
     mission: mission('m1', 1, 5),
     plan: { summary: 'two tasks', tasks: [
-      { id: 't1', title: 'one', role: 'coder', instructions: '', acceptance: [], dependsOn: [] },
-      { id: 't2', title: 'two', role: 'tester', instructions: '', acceptance: [], dependsOn: ['t1'] },
+      { id: 't1', title: 'one', role: 'coder', instructions: '', acceptance: [], dependsOn: [], writeSet: ['src/**'] },
+      { id: 't2', title: 'two', role: 'tester', instructions: '', acceptance: [], dependsOn: ['t1'], writeSet: [] },
     ] },
     tasks: [task('t1', 'running'), task('t2')],
     agents: [

@@ -1,11 +1,14 @@
 /**
- * The view of one mission: header (back, goal, state, error, Cancel, usage), then the
- * plan, the changes and the agents' transcripts.
+ * The view of one mission: header (back, goal, state, error, Pause/Resume, Cancel,
+ * usage), then the live workers, the plan, the changes and the agents' transcripts.
  */
-import { button, h, icon, setAttr, setHidden, setIcon, setText } from '../dom';
+import { button, h, icon, setAttr, setDisabled, setHidden, setIcon, setText } from '../dom';
 import { formatCost, formatTokens, isMissionActive, missionStateIcon } from '../format';
+import { DEFAULT_MAX_TASK_ATTEMPTS, type AgentHint } from '../graph';
+import { liveWorkers } from '../liveModel';
 import { orderedTasks, orderedTranscripts, sortedChanges, type MissionViewState } from '../state';
 import { ChangesView, type ChangeActions } from './changes';
+import { LiveView } from './live';
 import { PlanView } from './plan';
 import { TranscriptsView } from './transcript';
 
@@ -13,6 +16,10 @@ import { TranscriptsView } from './transcript';
 export interface MissionViewActions extends ChangeActions {
   back(): void;
   cancel(missionId: string): void;
+  /** Pauses the mission; resolves when the server answered. */
+  pause(missionId: string): Promise<void>;
+  /** Resumes the mission; resolves when the server answered. */
+  resume(missionId: string): Promise<void>;
 }
 
 /** Which parts of the mission view need refreshing. */
@@ -50,8 +57,11 @@ export class MissionView {
   private readonly stateText: HTMLElement;
   private readonly error: HTMLElement;
   private readonly cancel: HTMLElement;
+  private readonly pause: HTMLElement;
+  private readonly resume: HTMLElement;
   private readonly usage: HTMLElement;
   private readonly loading: HTMLElement;
+  private readonly live = new LiveView();
   private readonly plan = new PlanView();
   private readonly changes: ChangesView;
   private readonly transcripts = new TranscriptsView();
@@ -76,6 +86,24 @@ export class MissionView {
       secondary: true,
       onClick: () => actions.cancel(missionId),
     });
+    this.pause = button({
+      label: 'Pause',
+      ariaLabel: 'Pause mission',
+      icon: 'debug-pause',
+      testId: 'mission-pause',
+      secondary: true,
+      onClick: () => void this.pending(this.pause, actions.pause(missionId)),
+    });
+    this.resume = button({
+      label: 'Resume',
+      ariaLabel: 'Resume mission',
+      icon: 'debug-continue',
+      testId: 'mission-resume',
+      secondary: true,
+      onClick: () => void this.pending(this.resume, actions.resume(missionId)),
+    });
+    setHidden(this.pause, true);
+    setHidden(this.resume, true);
     this.heading = h('h2', { class: 'mission-goal', tabindex: -1, id: 'mission-heading' });
     this.stateIcon = icon(missionStateIcon('draft'));
     this.stateText = h('span', { 'data-testid': 'mission-state' });
@@ -87,11 +115,12 @@ export class MissionView {
     this.el = h(
       'article',
       { class: 'mission-view', 'data-testid': 'mission-view', 'data-mission-id': missionId, 'aria-labelledby': 'mission-heading' },
-      h('div', { class: 'toolbar' }, back, this.cancel),
+      h('div', { class: 'toolbar' }, back, h('div', { class: 'actions' }, this.pause, this.resume, this.cancel)),
       this.heading,
       h('div', { class: 'mission-meta' }, this.stateBadge, this.usage),
       this.error,
       this.loading,
+      this.live.el,
       this.plan.el,
       this.changes.el,
       this.transcripts.el,
@@ -106,19 +135,42 @@ export class MissionView {
   /** Refreshes the parts marked dirty. */
   update(s: MissionViewState, dirty: Dirty): void {
     if (dirty.header) this.updateHeader(s);
-    if (dirty.plan) {
-      this.plan.update(s.plan, orderedTasks(s), s.mission?.state === 'planning');
+    if (dirty.plan || dirty.sections) {
+      const tasks = orderedTasks(s);
+      const hint = (agentId: string): AgentHint | undefined => {
+        const tr = s.transcripts.get(agentId);
+        return tr ? { role: tr.role, model: tr.model } : undefined;
+      };
+      const maxAttempts = DEFAULT_MAX_TASK_ATTEMPTS;
+      const missionState = s.mission?.state;
+      // The Live cards first: a new card renders its transcript so far.
+      this.live.update({ missionState, workers: liveWorkers(tasks), transcripts: s.transcripts, agents: s.agents, hint, maxAttempts });
+      this.plan.update({ plan: s.plan, tasks, missionState, ctx: { tasks: s.tasks, agents: s.agents, hint, maxAttempts } });
     }
     if (dirty.changes) this.changes.update(sortedChanges(s));
     if (dirty.sections) this.transcripts.updateSections(orderedTranscripts(s), s.tasks);
     for (const id of dirty.events) {
       const t = s.transcripts.get(id);
-      if (t) this.transcripts.updateEvents(t);
+      if (!t) continue;
+      this.transcripts.updateEvents(t);
+      this.live.updateEvents(t);
     }
     for (const id of dirty.live) {
       if (dirty.events.has(id)) continue;
       const t = s.transcripts.get(id);
-      if (t) this.transcripts.updateLive(t);
+      if (!t) continue;
+      this.transcripts.updateLive(t);
+      this.live.updateLive(t);
+    }
+  }
+
+  /** Disables a button while its request is in flight. */
+  private async pending(b: HTMLElement, request: Promise<void>): Promise<void> {
+    setDisabled(b, true);
+    try {
+      await request;
+    } finally {
+      setDisabled(b, false);
     }
   }
 
@@ -133,6 +185,8 @@ export class MissionView {
     setHidden(this.error, !m?.error);
     setText(this.error, m?.error ?? '');
     setHidden(this.cancel, !m || !isMissionActive(m.state));
+    setHidden(this.pause, m?.state !== 'running');
+    setHidden(this.resume, m?.state !== 'paused');
     const u = m?.usage;
     setText(
       this.usage,
