@@ -174,15 +174,16 @@ async function initPrivateRepo(dir: string, links: readonly string[]): Promise<s
 }
 
 /** One entry of `git diff --raw -z`. */
-interface RawEntry {
+export interface RawEntry {
   oldMode: string;
   newMode: string;
   status: string;
   path: string;
 }
 
-const SYMLINK_MODE = '120000';
-const GITLINK_MODE = '160000';
+/** Git tree modes of symlinks and submodules (gitlinks). */
+export const SYMLINK_MODE = '120000';
+export const GITLINK_MODE = '160000';
 
 async function listChanges(root: string, meta: SandboxMeta): Promise<ProposedChange[]> {
   await git(['add', '-A', '--', '.'], { cwd: root });
@@ -207,8 +208,8 @@ async function listChanges(root: string, meta: SandboxMeta): Promise<ProposedCha
   return result.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
-/** Parses `:oldmode newmode oldsha newsha status\0path\0` records. */
-function parseRaw(out: string): RawEntry[] {
+/** Parses `:oldmode newmode oldsha newsha status\0path\0` records (`--raw -z` output). */
+export function parseRaw(out: string): RawEntry[] {
   const fields = splitNul(out);
   const entries: RawEntry[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -242,7 +243,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * The text of `bytes`, or undefined for binary content: a NUL byte in the first 8000 bytes
  * (git's heuristic, `buffer_is_binary`) or invalid UTF-8 (a string could not round-trip it).
  */
-function decodeText(bytes: Uint8Array): string | undefined {
+export function decodeText(bytes: Uint8Array): string | undefined {
   if (bytes.subarray(0, 8000).includes(0)) return undefined;
   try {
     return utf8.decode(bytes);
