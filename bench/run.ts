@@ -34,7 +34,7 @@ async function turnOverhead(dir: string): Promise<{ p50: number; p95: number; tu
   makeProject(ws);
   const plan = {
     summary: 'Read a lot.',
-    tasks: [{ id: 't1', title: 'Read', role: 'coder', instructions: 'Read index.js many times.', acceptance: [], dependsOn: [] }],
+    tasks: [{ id: 't1', title: 'Read', role: 'coder', instructions: 'Read index.js many times.', acceptance: [], dependsOn: [], writeSet: [] }],
   };
   const reads: Entry[] = Array.from({ length: 98 }, (_, i) => ({
     text: `Reading again (${i + 1}).`,

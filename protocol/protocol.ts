@@ -63,6 +63,14 @@ export interface PlanTask {
   acceptance: string[];
   /** Ids of tasks that must be done first. */
   dependsOn: string[];
+  /**
+   * Expected write-set: workspace-relative path globs (picomatch syntax) the task may
+   * change. Tasks that could run at the same time with overlapping write-sets are
+   * ordered by an added dependency. Empty: the task writes nothing (e.g. a reviewer).
+   */
+  writeSet: string[];
+  /** Check commands that must exit 0 in the task's sandbox before it counts as done. */
+  checks?: string[];
 }
 
 /** The planner's output: a task graph. */
@@ -106,14 +114,47 @@ export interface MissionSummary {
   pendingChanges: number;
 }
 
+/** The result of one check command run in a task's sandbox: the evidence a task is done. */
+export interface Evidence {
+  /** Attempt of the task the check ran for (1-based). */
+  attempt: number;
+  command: string;
+  /** Null when the command did not run to an exit (timeout, denied, cancelled). */
+  exitCode: number | null;
+  durationMs: number;
+  /** The last lines of combined stdout/stderr (at most ~40 lines). */
+  outputTail: string;
+  passed: boolean;
+  ts: number;
+}
+
+/** Why the engine added a dependency the planner did not write. */
+export interface AddedDependency {
+  /** The task that now runs first. */
+  dependsOn: string;
+  /** e.g. "write-sets overlap: src/** and src/a.js". */
+  reason: string;
+}
+
+/** What a task is for: planned work, or resolving a merge conflict of another task. */
+export type TaskKind = 'work' | 'resolve_conflict';
+
 export interface TaskInfo {
   missionId: string;
   id: string;
   title: string;
   role: WorkerRole;
+  kind: TaskKind;
   instructions: string;
   acceptance: string[];
+  /** All dependencies, including the ones the engine added. */
   dependsOn: string[];
+  /** Dependencies the engine added (overlapping write-sets, conflict resolution). */
+  addedDependsOn: AddedDependency[];
+  writeSet: string[];
+  checks: string[];
+  /** Check results, oldest first. */
+  evidence: Evidence[];
   state: TaskState;
   /** Agent carrying the task out, once started. */
   agentId?: string;
@@ -237,6 +278,12 @@ export interface MissionConfig {
   maxPlanRetries?: number;
   /** run_command timeout (ms). Default 120000. */
   commandTimeoutMs?: number;
+  /** Workers running at once. Default 3. */
+  maxParallelWorkers?: number;
+  /** Attempts per task (failing checks, review send-backs) before it fails. Default 3. */
+  maxTaskAttempts?: number;
+  /** Times the planner may replan after a task fails. Default 2. */
+  maxReplans?: number;
 }
 
 // ───────────────────────────── client → server requests ─────────────────────────────
@@ -274,6 +321,18 @@ export interface MissionCancelParams {
 }
 export interface MissionCancelResult {
   cancelled: boolean;
+}
+
+/** Pauses a running mission: every worker stops at its next turn boundary. */
+export interface MissionPauseParams {
+  missionId: string;
+}
+export interface MissionPauseResult {
+  paused: boolean;
+}
+export type MissionResumeParams = MissionPauseParams;
+export interface MissionResumeResult {
+  resumed: boolean;
 }
 
 export interface MissionEventsParams {
@@ -348,6 +407,8 @@ export type ServerState = 'starting' | 'ready' | 'busy' | 'error' | 'stopped';
 export interface ServerDidChangeStatusParams {
   state: ServerState;
   runningMissions: number;
+  /** Workers (task agents) running across all missions. */
+  runningWorkers: number;
   message?: string;
   /** Server process id (for supervision and tests). */
   pid: number;
@@ -390,6 +451,8 @@ export interface ServerRequests {
   'mission/list': { params: MissionListParams; result: MissionListResult };
   'mission/get': { params: MissionGetParams; result: MissionGetResult };
   'mission/cancel': { params: MissionCancelParams; result: MissionCancelResult };
+  'mission/pause': { params: MissionPauseParams; result: MissionPauseResult };
+  'mission/resume': { params: MissionResumeParams; result: MissionResumeResult };
   'mission/events': { params: MissionEventsParams; result: MissionEventsResult };
   'change/list': { params: ChangeListParams; result: ChangeListResult };
   'change/get': { params: ChangeGetParams; result: ChangeGetResult };
@@ -435,6 +498,8 @@ export interface WebviewRequests {
   'mission/list': { params: MissionListParams; result: MissionListResult };
   'mission/get': { params: MissionGetParams; result: MissionGetResult };
   'mission/cancel': { params: MissionCancelParams; result: MissionCancelResult };
+  'mission/pause': { params: MissionPauseParams; result: MissionPauseResult };
+  'mission/resume': { params: MissionResumeParams; result: MissionResumeResult };
   'mission/events': { params: MissionEventsParams; result: MissionEventsResult };
   /** Opens VS Code's diff editor for a change. */
   'change/open': { params: { changeId: number }; result: null };

@@ -36,6 +36,10 @@ function checkConfig(config: unknown): MissionConfig {
   if (!['openai', 'anthropic', 'replay'].includes(c.provider)) invalid(`config.provider must be openai, anthropic or replay (got ${String(c.provider)})`);
   if (!Array.isArray(c.allowedCommands) || !c.allowedCommands.every((x) => typeof x === 'string')) invalid('config.allowedCommands must be an array of strings');
   if (!c.models || typeof c.models !== 'object') invalid('config.models must be an object (role → model)');
+  for (const k of ['maxParallelWorkers', 'maxTaskAttempts', 'maxReplans', 'maxTurnsPerAgent', 'commandTimeoutMs'] as const) {
+    const v = c[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) invalid(`config.${k} must be a positive integer (got ${JSON.stringify(v)})`);
+  }
   if (c.provider === 'replay' && (typeof c.cassette !== 'string' || !path.isAbsolute(c.cassette))) invalid('config.cassette must be an absolute path for the replay provider');
   return c;
 }
@@ -63,6 +67,8 @@ export function registerHandlers(
     return { mission, plan, tasks: store.listTasks(m.id), agents: store.listAgents(m.id), changes: store.listChanges(m.id) };
   });
   on('mission/cancel', async (p) => ({ cancelled: await engine.cancel(requireMission(store, p.missionId).id) }));
+  on('mission/pause', (p) => ({ paused: engine.pause(requireMission(store, p.missionId).id) }));
+  on('mission/resume', (p) => ({ resumed: engine.resume(requireMission(store, p.missionId).id) }));
   on('mission/events', (p) => {
     const m = requireMission(store, p.missionId);
     return { events: store.listEvents(m.id, { afterSeq: p.afterSeq, agentId: p.agentId, limit: p.limit }) };

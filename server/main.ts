@@ -32,7 +32,12 @@ function notify<M extends ClientNotificationMethod>(method: M, params: ClientNot
 
 function sendStatus(): void {
   const running = engine?.runningCount ?? 0;
-  notify('server/didChangeStatus', { state: running > 0 ? 'busy' : 'ready', runningMissions: running, pid: process.pid });
+  notify('server/didChangeStatus', {
+    state: running > 0 ? 'busy' : 'ready',
+    runningMissions: running,
+    runningWorkers: engine?.runningWorkers ?? 0,
+    pid: process.pid,
+  });
 }
 
 const notifier: Notifier = {

@@ -28,7 +28,9 @@ export interface AgentRunOptions {
   providerName: ProviderName;
   model: string;
   system: string;
-  /** The conversation so far (at least the opening user message). */
+  /** Earlier conversation, already stored (a resumed agent: a retry, a replan, a review round). */
+  history?: ChatMessage[];
+  /** New messages that open this run (stored by the loop); at least one. */
   messages: ChatMessage[];
   tools: Tool[];
   ctx: ToolContext;
@@ -43,10 +45,21 @@ export interface AgentRunOptions {
   maxPlanRetries?: number;
   /** Called when the agent waits on the user (true) and when it resumes (false). */
   onWaiting?: (kind: 'input' | 'approval' | null) => void;
+  /**
+   * Gates finish_task: resolves null when the report is accepted (the loop ends), or a
+   * message for the agent (failed checks, with their output) and the loop goes on.
+   * Throws to fail the run (attempts exhausted).
+   */
+  onFinish?: (report: TaskReport) => Promise<string | null>;
+  /** Awaited before every model turn (the mission's pause gate). Rejects when cancelled. */
+  beforeTurn?: () => Promise<void>;
 }
 
 /** How a run ended. */
-export type AgentOutcome = { kind: 'finished'; report: TaskReport } | { kind: 'planned' };
+export type AgentOutcome =
+  | { kind: 'finished'; report: TaskReport }
+  | { kind: 'planned' }
+  | { kind: 'changes_requested'; taskId: string; findings: string[] };
 
 /** Thrown when the run is cancelled through ctx.signal. */
 export class CancelledError extends Error {
@@ -62,7 +75,7 @@ export class CancelledError extends Error {
  *   cancelled; Error when the turn limit or the plan-retry limit is reached.
  */
 export async function runAgent(o: AgentRunOptions): Promise<AgentOutcome> {
-  const messages = [...o.messages];
+  const messages = [...(o.history ?? []), ...o.messages];
   for (const m of o.messages) o.store.appendMessage(o.agentId, m);
   let invalidPlans = 0;
   const maxPlanRetries = o.maxPlanRetries ?? 2;
@@ -77,6 +90,7 @@ export async function runAgent(o: AgentRunOptions): Promise<AgentOutcome> {
   };
 
   for (let turn = 1; turn <= o.maxTurns; turn++) {
+    if (o.beforeTurn) await o.beforeTurn();
     if (o.ctx.signal.aborted) throw new CancelledError();
     const turnStart = performance.now();
     const result = await o.provider
@@ -179,7 +193,14 @@ async function runOne(
       outcome = { kind: 'planned' };
     }
   }
-  if (ok && result.report) outcome = { kind: 'finished', report: result.report };
+  if (ok && result.report) {
+    const rejection = o.onFinish ? await o.onFinish(result.report) : null;
+    if (rejection) {
+      ok = false;
+      content = rejection;
+    } else outcome = { kind: 'finished', report: result.report };
+  }
+  if (ok && result.review) outcome = { kind: 'changes_requested', ...result.review };
   event({ kind: 'tool_result', text: content, tool: call.name, toolCallId: call.id, ok });
   return { ok, content, outcome };
 }

@@ -23,7 +23,7 @@ export const PLAN_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'title', 'role', 'instructions', 'acceptance', 'dependsOn'],
+        required: ['id', 'title', 'role', 'instructions', 'acceptance', 'dependsOn', 'writeSet'],
         properties: {
           id: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,31}$', description: 'Short unique id, e.g. "t1".' },
           title: { type: 'string', minLength: 1 },
@@ -31,6 +31,16 @@ export const PLAN_SCHEMA = {
           instructions: { type: 'string', minLength: 1 },
           acceptance: { type: 'array', items: { type: 'string' } },
           dependsOn: { type: 'array', items: { type: 'string' } },
+          writeSet: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            description: 'Path globs the task may change, e.g. ["src/limit.ts", "test/**"]. [] for a task that writes nothing.',
+          },
+          checks: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            description: 'Commands that must exit 0 before the task is done, e.g. ["npm test -- test/limit.test.js"].',
+          },
         },
       },
     },
@@ -43,11 +53,20 @@ const validateShape = ajv.compile(PLAN_SCHEMA);
 /** Result of validatePlan: the typed plan, or every problem found. */
 export type PlanValidation = { ok: true; plan: Plan } | { ok: false; errors: string[] };
 
+/** Context for validating a replan against the mission's existing tasks. */
+export interface PlanContext {
+  /** Ids already used by the mission (new tasks must not reuse them). */
+  taken?: ReadonlySet<string>;
+  /** Existing tasks new tasks may depend on (done or still running). */
+  dependable?: ReadonlySet<string>;
+}
+
 /**
  * Validates a candidate plan: schema, unique ids, known dependencies, no self-dependency,
- * no cycles (Kahn's topological sort: what cannot be ordered lies on a cycle).
+ * no cycles (Kahn's topological sort: what cannot be ordered lies on a cycle). For a
+ * replan, `ctx` says which ids are taken and which existing tasks may be depended on.
  */
-export function validatePlan(candidate: unknown): PlanValidation {
+export function validatePlan(candidate: unknown, ctx: PlanContext = {}): PlanValidation {
   if (!validateShape(candidate)) {
     const errors = (validateShape.errors ?? []).map((e) => {
       const where = e.instancePath || '(plan)';
@@ -62,16 +81,20 @@ export function validatePlan(candidate: unknown): PlanValidation {
   const ids = new Set<string>();
   for (const t of plan.tasks) {
     if (ids.has(t.id)) errors.push(`task id "${t.id}" is used more than once`);
+    if (ctx.taken?.has(t.id)) errors.push(`task id "${t.id}" is already used in this mission; give new tasks new ids`);
     ids.add(t.id);
   }
+  const external = ctx.dependable ?? new Set<string>();
   for (const t of plan.tasks) {
     for (const d of t.dependsOn) {
       if (d === t.id) errors.push(`task "${t.id}" depends on itself`);
-      else if (!ids.has(d)) errors.push(`task "${t.id}" depends on unknown task "${d}" (known: ${[...ids].join(', ')})`);
+      else if (!ids.has(d) && !external.has(d)) {
+        errors.push(`task "${t.id}" depends on unknown task "${d}" (known: ${[...ids, ...external].join(', ')})`);
+      }
     }
   }
   if (errors.length === 0) {
-    const order = topologicalOrder(plan);
+    const order = topologicalOrder({ ...plan, tasks: plan.tasks.map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => ids.has(d)) })) });
     if (order.length < plan.tasks.length) {
       const stuck = plan.tasks.filter((t) => !order.includes(t.id)).map((t) => t.id);
       errors.push(`dependencies form a cycle among tasks ${stuck.join(', ')}`);

@@ -78,11 +78,27 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 }
 
 /**
- * Runs `git <args>` and returns its raw stdout bytes (use for file contents).
+ * `git worktree add/remove/prune` are not safe to run at the same time on one repository
+ * (one can read another's half-written `.git/worktrees/<name>` and fail with "failed to
+ * read worktrees/…/commondir"), and parallel workers create and remove worktrees at once.
+ * So every worktree command of this process runs one at a time.
+ */
+let worktreeQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `git <args>` and returns its raw stdout bytes (use for file contents). `worktree`
+ * commands are serialised (see worktreeQueue).
  * @throws {GitError} when git exits with a code not in `okExitCodes` (0 is always ok) or
  *   cannot be started.
  */
 export async function gitBytes(args: readonly string[], opts: GitOptions): Promise<GitBytesResult> {
+  if (!args.includes('worktree')) return runGit(args, opts);
+  const run = worktreeQueue.then(() => runGit(args, opts));
+  worktreeQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function runGit(args: readonly string[], opts: GitOptions): Promise<GitBytesResult> {
   const execa = await loadExeca();
   const result = await execa('git', args, {
     cwd: opts.cwd,

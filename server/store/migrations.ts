@@ -104,4 +104,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX usage_mission ON usage(mission_id);
   `,
+  `
+  ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'work';
+  ALTER TABLE tasks ADD COLUMN write_set_json TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE tasks ADD COLUMN checks_json TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE tasks ADD COLUMN added_deps_json TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE evidence (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id  TEXT NOT NULL REFERENCES missions(id) ON DELETE CASCADE,
+    task_id     TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    command     TEXT NOT NULL,
+    exit_code   INTEGER,
+    duration_ms REAL NOT NULL,
+    output_tail TEXT NOT NULL,
+    passed      INTEGER NOT NULL,
+    ts          INTEGER NOT NULL
+  );
+  CREATE INDEX evidence_task ON evidence(mission_id, task_id);
+  ALTER TABLE missions ADD COLUMN integrated_ref TEXT;
+  `,
 ];

@@ -3,7 +3,9 @@
  * so every state transition is in the database the moment it happens.
  */
 import type {
+  AddedDependency,
   AgentInfo,
+  Evidence,
   AgentRole,
   ChangeDetail,
   ChangeInfo,
@@ -18,6 +20,7 @@ import type {
   PlanTask,
   ProviderName,
   TaskInfo,
+  TaskKind,
   TaskReport,
   TaskState,
   UsageTotals,
@@ -133,22 +136,65 @@ export class Store {
 
   // ── tasks ──
 
-  /** Inserts the plan's tasks (state `pending`) and their dependencies. */
-  insertTasks(missionId: string, tasks: PlanTask[]): void {
+  /**
+   * Inserts tasks (state `pending`) after the mission's existing ones, with their
+   * dependencies. `added` holds dependencies the engine added, per task id (they are
+   * also written as ordinary dependencies).
+   */
+  insertTasks(missionId: string, tasks: PlanTask[], opts: { kind?: TaskKind; added?: Map<string, AddedDependency[]> } = {}): void {
+    const start = num(this.db.get(`SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM tasks WHERE mission_id = ?`, [missionId])?.n);
     this.db.transaction(() => {
       tasks.forEach((t, i) => {
+        const added = opts.added?.get(t.id) ?? [];
         this.db.run(
-          `INSERT INTO tasks (mission_id, id, seq, title, role, instructions, acceptance_json, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-          [missionId, t.id, i, t.title, t.role, t.instructions, JSON.stringify(t.acceptance)],
+          `INSERT INTO tasks (mission_id, id, seq, title, role, kind, instructions, acceptance_json, write_set_json, checks_json, added_deps_json, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+          [
+            missionId,
+            t.id,
+            start + i,
+            t.title,
+            t.role,
+            opts.kind ?? 'work',
+            t.instructions,
+            JSON.stringify(t.acceptance),
+            JSON.stringify(t.writeSet ?? []),
+            JSON.stringify(t.checks ?? []),
+            JSON.stringify(added),
+          ],
         );
       });
       for (const t of tasks) {
-        for (const d of t.dependsOn) {
+        const deps = new Set([...t.dependsOn, ...(opts.added?.get(t.id) ?? []).map((a) => a.dependsOn)]);
+        for (const d of deps) {
           this.db.run(`INSERT INTO task_deps (mission_id, task_id, depends_on) VALUES (?, ?, ?)`, [missionId, t.id, d]);
         }
       }
     });
+  }
+
+  /** Adds a dependency the engine decided on (e.g. on a conflict-resolution task). */
+  addDependency(missionId: string, taskId: string, dep: AddedDependency): void {
+    const row = this.db.get(`SELECT added_deps_json FROM tasks WHERE mission_id = ? AND id = ?`, [missionId, taskId]);
+    if (!row) throw new Error(`no task ${taskId} in mission ${missionId}`);
+    const added = JSON.parse(str(row.added_deps_json)) as AddedDependency[];
+    this.db.transaction(() => {
+      this.db.run(`UPDATE tasks SET added_deps_json = ? WHERE mission_id = ? AND id = ?`, [JSON.stringify([...added, dep]), missionId, taskId]);
+      this.db.run(`INSERT OR IGNORE INTO task_deps (mission_id, task_id, depends_on) VALUES (?, ?, ?)`, [missionId, taskId, dep.dependsOn]);
+    });
+  }
+
+  /** Records one check run of a task. */
+  addEvidence(missionId: string, taskId: string, e: Evidence): void {
+    this.db.run(
+      `INSERT INTO evidence (mission_id, task_id, attempt, command, exit_code, duration_ms, output_tail, passed, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [missionId, taskId, e.attempt, e.command, e.exitCode, e.durationMs, e.outputTail, e.passed ? 1 : 0, e.ts],
+    );
+  }
+
+  setIntegratedRef(missionId: string, ref: string | null): void {
+    this.db.run(`UPDATE missions SET integrated_ref = ?, updated_at = ? WHERE id = ?`, [ref, Date.now(), missionId]);
   }
 
   /** Updates a task's state and the fields given. */
@@ -182,14 +228,33 @@ export class Store {
       list.push(str(d.depends_on));
       deps.set(str(d.task_id), list);
     }
+    const evidence = new Map<string, Evidence[]>();
+    for (const e of this.db.all(`SELECT * FROM evidence WHERE mission_id = ? ORDER BY id`, [missionId])) {
+      const list = evidence.get(str(e.task_id)) ?? [];
+      list.push({
+        attempt: num(e.attempt),
+        command: str(e.command),
+        exitCode: e.exit_code === null ? null : num(e.exit_code),
+        durationMs: num(e.duration_ms),
+        outputTail: str(e.output_tail),
+        passed: num(e.passed) === 1,
+        ts: num(e.ts),
+      });
+      evidence.set(str(e.task_id), list);
+    }
     return this.db.all(`SELECT * FROM tasks WHERE mission_id = ? ORDER BY seq`, [missionId]).map((r) => ({
       missionId,
       id: str(r.id),
       title: str(r.title),
       role: str(r.role) as TaskInfo['role'],
+      kind: str(r.kind) as TaskKind,
       instructions: str(r.instructions),
       acceptance: JSON.parse(str(r.acceptance_json)) as string[],
       dependsOn: deps.get(str(r.id)) ?? [],
+      addedDependsOn: JSON.parse(str(r.added_deps_json)) as AddedDependency[],
+      writeSet: JSON.parse(str(r.write_set_json)) as string[],
+      checks: JSON.parse(str(r.checks_json)) as string[],
+      evidence: evidence.get(str(r.id)) ?? [],
       state: str(r.state) as TaskState,
       agentId: optStr(r.agent_id),
       attempts: num(r.attempts),

@@ -1,9 +1,11 @@
 /**
  * Interaction tools: ask_user (a question to the user), finish_task (a worker's final
- * report, ends its loop) and submit_plan (the planner's plan, validated by the engine).
+ * report, ends its loop), submit_plan (the planner's plan, validated by the engine) and
+ * request_changes (a reviewer sends a task back).
  */
 import type { TaskReport } from '../../protocol/protocol';
 import type { Tool } from './types';
+import { PLAN_SCHEMA } from '../engine/plan';
 
 /** The observation when ctx.askUser has no answer (null). */
 export const NO_ANSWER_MESSAGE =
@@ -97,53 +99,43 @@ export const submitPlanTool: Tool = {
     description:
       'Submit the mission plan: a short summary and a list of tasks for worker agents. Each ' +
       'task has a unique id (e.g. "t1"), a title, a worker role (coder, tester, reviewer or ' +
-      'docs), self-contained instructions, concrete acceptance criteria, and the ids of the ' +
-      'tasks it depends on ([] when none). Tasks run in dependency order; a plan with ' +
-      'unknown or cyclic dependencies is rejected with an explanation.',
-    parameters: {
-      type: 'object',
-      properties: {
-        summary: { type: 'string', minLength: 1, description: 'The approach, in brief.' },
-        tasks: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            properties: {
-              id: { type: 'string', minLength: 1, description: 'Unique task id, e.g. "t1".' },
-              title: { type: 'string', minLength: 1 },
-              role: {
-                type: 'string',
-                enum: ['coder', 'tester', 'reviewer', 'docs'],
-                description: 'Which worker role performs the task.',
-              },
-              instructions: {
-                type: 'string',
-                minLength: 1,
-                description: 'Everything the worker needs to know; it sees nothing else.',
-              },
-              acceptance: {
-                type: 'array',
-                items: { type: 'string' },
-                description: 'Checkable criteria for "done".',
-              },
-              dependsOn: {
-                type: 'array',
-                items: { type: 'string' },
-                description: 'Ids of tasks that must finish first.',
-              },
-            },
-            required: ['id', 'title', 'role', 'instructions', 'acceptance', 'dependsOn'],
-            additionalProperties: false,
-          },
-        },
-      },
-      required: ['summary', 'tasks'],
-      additionalProperties: false,
-    },
+      'docs), self-contained instructions, concrete acceptance criteria, the ids of the tasks ' +
+      'it depends on ([] when none), its write-set (path globs it may change) and optional ' +
+      'check commands that must pass. Independent tasks run in parallel; a plan with unknown ' +
+      'or cyclic dependencies is rejected with an explanation.',
+    parameters: PLAN_SCHEMA,
   },
   async run(args) {
     const n = Array.isArray(args.tasks) ? args.tasks.length : 0;
     return { ok: true, content: `Plan submitted with ${n} task(s).`, plan: args };
+  },
+};
+
+/** request_changes (reviewer only): sends a reviewed task back to its worker with findings. */
+export const requestChangesTool: Tool = {
+  spec: {
+    name: 'request_changes',
+    description:
+      'Send a task you reviewed back to its worker with your findings, instead of finishing. ' +
+      'Use it only for real problems (bugs, missing tests, acceptance criteria not met). The ' +
+      'worker revises its work, then you review again. Ends your turn.',
+    parameters: {
+      type: 'object',
+      properties: {
+        taskId: { type: 'string', minLength: 1, description: 'Id of the task to send back (one you depend on).' },
+        findings: {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'string', minLength: 1 },
+          description: 'Each problem, naming the file and line, and what to change.',
+        },
+      },
+      required: ['taskId', 'findings'],
+      additionalProperties: false,
+    },
+  },
+  async run(args) {
+    const review = { taskId: args.taskId as string, findings: args.findings as string[] };
+    return { ok: true, content: `Sent ${review.taskId} back with ${review.findings.length} finding(s).`, review };
   },
 };

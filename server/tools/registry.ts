@@ -14,7 +14,7 @@ import {
   readFileTool,
   writeFileTool,
 } from './files';
-import { askUserTool, finishTaskTool, submitPlanTool } from './interaction';
+import { askUserTool, finishTaskTool, requestChangesTool, submitPlanTool } from './interaction';
 import { searchFilesTool } from './search';
 
 /** Names of the built-in tools. */
@@ -28,7 +28,8 @@ export type ToolName =
   | 'run_command'
   | 'ask_user'
   | 'finish_task'
-  | 'submit_plan';
+  | 'submit_plan'
+  | 'request_changes';
 
 /** Every built-in tool by name. */
 export const TOOLS: Readonly<Record<ToolName, Tool>> = {
@@ -42,6 +43,7 @@ export const TOOLS: Readonly<Record<ToolName, Tool>> = {
   ask_user: askUserTool,
   finish_task: finishTaskTool,
   submit_plan: submitPlanTool,
+  request_changes: requestChangesTool,
 };
 
 /** True when `name` is a built-in tool name. */

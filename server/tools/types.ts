@@ -37,6 +37,8 @@ export interface ToolOutcome {
   plan?: unknown;
   /** Set by run_command: the command and its exit code (null when it did not run). */
   command?: { command: string; exitCode: number | null; durationMs: number };
+  /** Set by request_changes: the task a reviewer sends back, with findings. */
+  review?: { taskId: string; findings: string[] };
   /** Workspace-relative paths this call wrote or deleted. */
   wrote?: string[];
 }

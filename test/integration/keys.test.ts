@@ -17,7 +17,7 @@ test('the OpenAI key is sent to the provider but never stored, logged, streamed 
   const ws = path.join(dir, 'ws');
   fs.mkdirSync(ws);
   makeProject(ws);
-  const plan = { summary: 's', tasks: [{ id: 't1', title: 'Env', role: 'coder', instructions: 'print env', acceptance: [], dependsOn: [] }] };
+  const plan = { summary: 's', tasks: [{ id: 't1', title: 'Env', role: 'coder', instructions: 'print env', acceptance: [], dependsOn: [], writeSet: [] }] };
   const replay = await ReplayServer.start(
     parseCassette(
       {

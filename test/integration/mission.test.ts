@@ -22,8 +22,8 @@ import {
 const PLAN = {
   summary: 'Add a product function, then test it.',
   tasks: [
-    { id: 't1', title: 'Add product()', role: 'coder', instructions: 'Add product(a, b) to index.js and export it.', acceptance: ['product is exported'], dependsOn: [] },
-    { id: 't2', title: 'Test product()', role: 'tester', instructions: 'Add test/product.test.js and run node --test.', acceptance: ['tests pass'], dependsOn: ['t1'] },
+    { id: 't1', title: 'Add product()', role: 'coder', instructions: 'Add product(a, b) to index.js and export it.', acceptance: ['product is exported'], dependsOn: [], writeSet: ['index.js'] },
+    { id: 't2', title: 'Test product()', role: 'tester', instructions: 'Add test/product.test.js and run node --test.', acceptance: ['tests pass'], dependsOn: ['t1'], writeSet: ['test/**'] },
   ],
 };
 
@@ -181,8 +181,8 @@ test('an invalid plan is returned to the planner with the validation errors, and
   const bad = {
     summary: 'bad',
     tasks: [
-      { id: 't1', title: 'A', role: 'wizard', instructions: 'x', acceptance: [], dependsOn: ['t2'] },
-      { id: 't2', title: 'B', role: 'coder', instructions: 'y', acceptance: [], dependsOn: ['t1'] },
+      { id: 't1', title: 'A', role: 'wizard', instructions: 'x', acceptance: [], dependsOn: ['t2'], writeSet: [] },
+      { id: 't2', title: 'B', role: 'coder', instructions: 'y', acceptance: [], dependsOn: ['t1'], writeSet: [] },
     ],
   };
   const cyclic = { ...bad, tasks: bad.tasks.map((t) => ({ ...t, role: 'coder' })) };
@@ -211,8 +211,8 @@ test('a planner that keeps submitting invalid plans fails the mission after the 
   const cyclic = {
     summary: 'loop',
     tasks: [
-      { id: 'a', title: 'A', role: 'coder', instructions: 'x', acceptance: [], dependsOn: ['b'] },
-      { id: 'b', title: 'B', role: 'coder', instructions: 'y', acceptance: [], dependsOn: ['a'] },
+      { id: 'a', title: 'A', role: 'coder', instructions: 'x', acceptance: [], dependsOn: ['b'], writeSet: [] },
+      { id: 'b', title: 'B', role: 'coder', instructions: 'y', acceptance: [], dependsOn: ['a'], writeSet: [] },
     ],
   };
   const { ws, cassette } = setup('invalid-plan-limit', {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { validatePlan, topologicalOrder } from '../../server/engine/plan';
 import type { Plan } from '../../protocol/protocol';
 
-const task = (id: string, dependsOn: string[] = [], role = 'coder') => ({ id, title: `Task ${id}`, role, instructions: 'do it', acceptance: [], dependsOn });
+const task = (id: string, dependsOn: string[] = [], role = 'coder', writeSet: string[] = []) => ({ id, title: `Task ${id}`, role, instructions: 'do it', acceptance: [], dependsOn, writeSet });
 
 test('a valid DAG is accepted and typed', () => {
   const v = validatePlan({ summary: 's', tasks: [task('t1'), task('t2', ['t1']), task('t3', ['t1']), task('t4', ['t2', 't3'])] });

@@ -21,7 +21,7 @@ test('writes are flushed atomically to the file and survive reopening', async ()
   const file = path.join(dir, 'db', 'taskforce.db');
   const store = new Store(await Db.open(file));
   store.createMission({ id: 'm1', goal: 'goal', workspaceRoot: '/w', config, replaying: true });
-  store.insertTasks('m1', [{ id: 't1', title: 'T', role: 'coder', instructions: 'i', acceptance: ['a'], dependsOn: [] }, { id: 't2', title: 'U', role: 'tester', instructions: 'i', acceptance: [], dependsOn: ['t1'] }]);
+  store.insertTasks('m1', [{ id: 't1', title: 'T', role: 'coder', instructions: 'i', acceptance: ['a'], dependsOn: [], writeSet: ['a.txt'], checks: ['npm test'] }, { id: 't2', title: 'U', role: 'tester', instructions: 'i', acceptance: [], dependsOn: ['t1'], writeSet: [] }]);
   store.appendEvent({ missionId: 'm1', agentId: null, taskId: null, kind: 'info', text: 'hello' });
   store.replaceChanges('m1', [{ path: 'a.txt', kind: 'modify', baseContent: 'a\n', proposedContent: 'b\n', added: 1, removed: 1 }]);
   store.db.flushNow();
@@ -33,7 +33,7 @@ test('writes are flushed atomically to the file and survive reopening', async ()
   assert.equal(m?.goal, 'goal');
   assert.equal(m?.replaying, true);
   assert.equal(m?.pendingChanges, 1);
-  assert.deepEqual(again.listTasks('m1').map((t) => [t.id, t.dependsOn]), [['t1', []], ['t2', ['t1']]]);
+  assert.deepEqual(again.listTasks('m1').map((t) => [t.id, t.dependsOn, t.writeSet, t.checks, t.kind]), [['t1', [], ['a.txt'], ['npm test'], 'work'], ['t2', ['t1'], [], [], 'work']]);
   assert.equal(again.listEvents('m1')[0].text, 'hello');
   const change = again.getChange(again.listChanges('m1')[0].id);
   assert.equal(change?.hunks.length, 1);

@@ -409,11 +409,20 @@ describe('interaction tools', () => {
     assert.deepEqual(r.report, args);
   });
   test('submit_plan returns the raw plan', async () => {
-    const plan = { summary: 'p', tasks: [{ id: 't1', title: 'T', role: 'coder', instructions: 'do', acceptance: ['a'], dependsOn: [] }] };
+    const plan = { summary: 'p', tasks: [{ id: 't1', title: 'T', role: 'coder', instructions: 'do', acceptance: ['a'], dependsOn: [], writeSet: ['src/**'], checks: ['npm test'] }] };
     const r = await call('submit_plan', plan);
     assert.equal(r.ok, true);
     assert.deepEqual(r.plan, plan);
     const bad = await call('submit_plan', { summary: 'p', tasks: [{ ...plan.tasks[0], role: 'wizard' }] });
     assert.match(bad.content, /\/tasks\/0\/role: must be one of "coder", "tester", "reviewer", "docs", got string "wizard"/);
+    const noWriteSet = await call('submit_plan', { summary: 'p', tasks: [{ ...plan.tasks[0], writeSet: undefined }] });
+    assert.match(noWriteSet.content, /writeSet/);
+  });
+  test('request_changes returns the task and findings for the engine', async () => {
+    const r = await call('request_changes', { taskId: 't1', findings: ['index.js:3 off by one'] });
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.review, { taskId: 't1', findings: ['index.js:3 off by one'] });
+    const empty = await call('request_changes', { taskId: 't1', findings: [] });
+    assert.equal(empty.ok, false);
   });
 });

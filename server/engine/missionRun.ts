@@ -1,0 +1,392 @@
+/**
+ * One mission's run: plan, then schedule the task graph across parallel workers, each in
+ * its own task worktree, integrate their results with three-way merges, and propose the
+ * integrated state against the user's files.
+ *
+ *   planning → running: ready tasks (all dependencies done) start at once, up to
+ *   maxParallelWorkers; a done task is merged into the integrated state (git merge-tree);
+ *   a conflict becomes a resolve-conflict task; a failed task makes the planner replan the
+ *   tasks that have not started. The mission ends completed, failed or cancelled.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { MissionStartParams, MissionState, TaskInfo, TaskReport } from '../../protocol/protocol';
+import type { ModelProvider } from '../providers/types';
+import { createSandbox, type Sandbox } from '../sandbox/sandbox';
+import { Integrator, type TaskWorktree } from '../sandbox/integration';
+import { countLines, unifiedDiff } from '../changes/changes';
+import { toolsFor } from '../tools/registry';
+import type { Store } from '../store/store';
+import { runAgent, CancelledError, type AgentOutcome } from './agentLoop';
+import type { Notifier } from './notifier';
+import { PauseGate } from './pauseGate';
+import { Planner } from './planner';
+import { loadRole } from './roles';
+import { makeToolContext } from './toolContext';
+import { failedChecksMessage, runChecks } from './checks';
+import { conflictTask, reviewDiffMessage, workerOpening } from './taskMessages';
+
+/** What a run needs from its engine. */
+export interface RunEnv {
+  store: Store;
+  notifier: Notifier;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  missionId: string;
+  params: MissionStartParams;
+  provider: ModelProvider;
+  /** Aborted by mission/cancel. */
+  signal: AbortSignal;
+  gate: PauseGate;
+  /** Called when this run's number of running workers changes. */
+  onWorkers: (running: number) => void;
+}
+
+const FINISHED_TASK: readonly TaskInfo['state'][] = ['done', 'failed', 'skipped'];
+
+/** A task failure the planner is told about. */
+class TaskFailed extends Error {}
+
+export class MissionRun {
+  private sandbox: Sandbox | undefined;
+  private integrator: Integrator | undefined;
+  private integratedRef = '';
+  private baseRef = '';
+  private readonly startRefs = new Map<string, string>();
+  private readonly findings = new Map<string, string[]>();
+  private readonly rereview = new Set<string>();
+  private mergeLock: Promise<void> = Promise.resolve();
+  private fatal: Error | undefined;
+  private workers = 0;
+  private planner!: Planner;
+  /** Aborted by the mission's signal, or when the run fails, to stop every worker. */
+  private readonly stop = new AbortController();
+
+  constructor(private readonly e: RunEnv) {
+    if (e.signal.aborted) this.stop.abort();
+    e.signal.addEventListener('abort', () => this.stop.abort(), { once: true });
+  }
+
+  private get id(): string {
+    return this.e.missionId;
+  }
+
+  private get config() {
+    return this.e.params.config;
+  }
+
+  /** Runs the mission to its end; never throws (the outcome is the mission's state). */
+  async execute(): Promise<void> {
+    const store = this.e.store;
+    try {
+      this.setState('planning');
+      const dir = path.join(this.e.dataDir, 'sandboxes', this.id);
+      this.sandbox = await createSandbox(this.e.params.workspaceRoot, dir);
+      this.integrator = await Integrator.for(this.sandbox);
+      this.baseRef = this.integratedRef = this.sandbox.baseRef;
+      store.setMissionSandbox(this.id, this.sandbox.root, this.sandbox.kind, this.sandbox.baseRef);
+      store.setIntegratedRef(this.id, this.integratedRef);
+      this.planner = new Planner({
+        ...this.e,
+        signal: this.stop.signal,
+        root: this.sandbox.root,
+        beforeTurn: () => this.e.gate.wait(this.stop.signal),
+        publishTask: (t) => this.publishTask(t),
+      });
+      await this.planner.plan();
+      this.setState(this.e.gate.paused ? 'paused' : 'running');
+      await this.schedule();
+      await this.collectChanges();
+      this.setState('completed');
+    } catch (err) {
+      const cancelled = this.e.signal.aborted;
+      this.stop.abort();
+      for (const t of store.listTasks(this.id)) {
+        if (!FINISHED_TASK.includes(t.state)) {
+          this.updateTask(t.id, { state: t.state === 'pending' || t.state === 'ready' ? 'skipped' : 'failed', endedAt: Date.now(), error: cancelled ? 'cancelled' : undefined });
+        }
+      }
+      if (this.integrator) await this.collectChanges().catch(() => undefined);
+      const message = cancelled ? 'Cancelled by the user.' : (err as Error).message;
+      this.setState(cancelled ? 'cancelled' : 'failed', message);
+    } finally {
+      await this.integrator?.dispose().catch(() => undefined);
+      await this.sandbox?.dispose().catch(() => undefined);
+      store.setMissionSandbox(this.id, null, null, null);
+    }
+  }
+
+  private setState(state: MissionState, error?: string): void {
+    this.e.store.setMissionState(this.id, state, error);
+    this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: null, kind: 'state', text: error ? `${state}: ${error}` : state });
+    const m = this.e.store.listMissions().find((x) => x.id === this.id);
+    if (m) this.e.notifier.mission(m);
+  }
+
+  /** Mission state after pause/resume (called by the engine). */
+  markPaused(paused: boolean): void {
+    const m = this.e.store.getMission(this.id);
+    if (m && (m.state === 'running' || m.state === 'paused')) this.setState(paused ? 'paused' : 'running');
+  }
+
+  private publishTask(t: TaskInfo): void {
+    this.e.notifier.task(t);
+  }
+
+  private updateTask(taskId: string, patch: Parameters<Store['updateTask']>[2]): void {
+    this.e.store.updateTask(this.id, taskId, patch);
+    const t = this.e.store.getTask(this.id, taskId);
+    if (t) this.publishTask(t);
+  }
+
+  // ───────────── scheduling ─────────────
+
+  private async schedule(): Promise<void> {
+    const max = Math.max(1, this.config.maxParallelWorkers ?? 3);
+    const active = new Map<string, Promise<void>>();
+    for (;;) {
+      if (this.fatal) throw this.fatal;
+      if (this.stop.signal.aborted) throw new CancelledError();
+      const tasks = this.e.store.listTasks(this.id);
+      // A conflict resolution that failed left the markers for the user: its dependents go on.
+      const done = new Set(tasks.filter((t) => t.state === 'done' || (t.kind === 'resolve_conflict' && t.state === 'failed')).map((t) => t.id));
+      const ready = tasks.filter((t) => t.state === 'pending' && !active.has(t.id) && t.dependsOn.every((d) => done.has(d)));
+      for (const t of ready.slice(0, Math.max(0, max - active.size))) {
+        this.updateTask(t.id, { state: 'ready' });
+        active.set(
+          t.id,
+          this.runTask(t).finally(() => active.delete(t.id)),
+        );
+      }
+      if (active.size === 0) {
+        const open = tasks.filter((t) => !FINISHED_TASK.includes(t.state));
+        if (open.length === 0) return;
+        throw new Error(`tasks ${open.map((t) => t.id).join(', ')} cannot start: a task they depend on did not finish`);
+      }
+      await Promise.race(active.values());
+    }
+  }
+
+  private setWorkers(delta: number): void {
+    this.workers += delta;
+    this.e.onWorkers(this.workers);
+  }
+
+  /** Runs one task to done (or to a replan); never rejects. */
+  private async runTask(task: TaskInfo): Promise<void> {
+    let worktree: TaskWorktree | undefined;
+    const signal = this.stop.signal;
+    this.setWorkers(+1);
+    try {
+      const startRef = this.startRefs.get(task.id) ?? this.integratedRef;
+      const dir = path.join(this.e.dataDir, 'sandboxes', `${this.id}.tasks`, `${task.id}-${task.attempts + 1}`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      worktree = await this.integrator!.createTaskWorktree(startRef, dir);
+      const outcome = await this.runWorker(task, worktree);
+      if (outcome.kind === 'changes_requested') {
+        this.sendBack(task, outcome.taskId, outcome.findings);
+        return;
+      }
+      if (outcome.kind !== 'finished') throw new TaskFailed(`task ${task.id} ended without finish_task`);
+      await this.integrate(task, worktree, outcome.report);
+    } catch (err) {
+      if (err instanceof CancelledError || signal.aborted) return;
+      const message = (err as Error).message;
+      if (task.kind === 'resolve_conflict') {
+        await this.leaveConflictToUser(task, message).catch((e: Error) => {
+          this.fatal ??= e;
+          this.stop.abort();
+        });
+        return;
+      }
+      this.updateTask(task.id, { state: 'failed', error: message, endedAt: Date.now() });
+      this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${task.id}`, taskId: task.id, kind: 'error', text: `task ${task.id} failed: ${message}` });
+      try {
+        await this.planner.replan(this.e.store.getTask(this.id, task.id)!, message);
+      } catch (replanError) {
+        if (!signal.aborted) {
+          this.fatal ??= new Error(`task ${task.id} (${task.title}) failed: ${message}; ${(replanError as Error).message}`);
+          this.stop.abort();
+        }
+      }
+    } finally {
+      this.setWorkers(-1);
+      await worktree?.dispose().catch(() => undefined);
+    }
+  }
+
+  /** Runs (or resumes) the task's agent in its worktree. */
+  private async runWorker(task: TaskInfo, worktree: TaskWorktree): Promise<AgentOutcome> {
+    const store = this.e.store;
+    const roleDef = loadRole(task.role);
+    const agentId = `${this.id}:${task.id}`;
+    const model = this.planner.modelFor(task.role);
+    const existing = store.listAgents(this.id).some((a) => a.id === agentId);
+    if (!existing) store.createAgent({ id: agentId, missionId: this.id, taskId: task.id, role: task.role, provider: this.config.provider, model });
+    const attempt = Math.max(1, task.attempts + (existing ? 1 : 0));
+    this.updateTask(task.id, { state: 'running', agentId, attempts: attempt, startedAt: task.startedAt ?? Date.now() });
+    const ctx = makeToolContext({ ...this.e, taskId: task.id, agentId, root: worktree.root, config: this.config, signal: this.stop.signal });
+    const max = Math.max(1, this.config.maxTaskAttempts ?? 3);
+    let current = attempt;
+    let opening: string;
+    if (!existing) opening = workerOpening(this.e.params.goal, task, store.listTasks(this.id), await this.reviewDiff(task));
+    else if (this.findings.has(task.id)) {
+      opening = `The reviewer sent this task back (attempt ${attempt} of ${max}). Findings:\n${this.findings.get(task.id)!.map((f) => `- ${f}`).join('\n')}\n\nYour sandbox is fresh and holds the integrated state, including your earlier changes. Revise the work, then call finish_task again.`;
+      this.findings.delete(task.id);
+    } else if (this.rereview.delete(task.id)) {
+      opening = `The work was revised. Review it again.\n\n${await this.reviewDiff(task)}`;
+    } else opening = `Continue the task (attempt ${attempt} of ${max}) in a fresh sandbox holding the integrated state.`;
+    return runAgent({
+      store,
+      notifier: this.e.notifier,
+      missionId: this.id,
+      agentId,
+      taskId: task.id,
+      role: task.role,
+      agentKey: task.id,
+      provider: this.e.provider,
+      providerName: this.config.provider,
+      model,
+      system: roleDef.prompt,
+      history: existing ? store.listMessages(agentId) : [],
+      messages: [{ role: 'user', content: opening }],
+      tools: toolsFor(roleDef.tools),
+      ctx,
+      maxTurns: this.config.maxTurnsPerAgent ?? 40,
+      beforeTurn: () => this.e.gate.wait(this.stop.signal),
+      onWaiting: (kind) => this.updateTask(task.id, { state: kind === 'input' ? 'awaiting_input' : kind === 'approval' ? 'awaiting_approval' : 'running' }),
+      onFinish: async () => {
+        const checks = task.kind === 'resolve_conflict' ? [] : task.checks;
+        const evidence = await runChecks(checks, ctx, current);
+        if (task.kind === 'resolve_conflict') evidence.push(...this.markerEvidence(task, worktree.root, current));
+        for (const ev of evidence) store.addEvidence(this.id, task.id, ev);
+        const failed = evidence.filter((ev) => !ev.passed);
+        if (this.stop.signal.aborted) throw new CancelledError();
+        if (failed.length === 0) {
+          this.publishTask(store.getTask(this.id, task.id)!);
+          return null;
+        }
+        if (current >= max) {
+          throw new TaskFailed(`its checks failed on all ${max} attempts (last: ${failed.map((f) => `\`${f.command}\` exit ${f.exitCode ?? 'none'}`).join(', ')})`);
+        }
+        current++;
+        this.updateTask(task.id, { attempts: current });
+        return failedChecksMessage(failed, current - 1, max);
+      },
+    });
+  }
+
+  /** Evidence for a conflict resolution: no conflict markers left in the conflicted files. */
+  private markerEvidence(task: TaskInfo, root: string, attempt: number) {
+    const left = task.writeSet.filter((p) => {
+      const file = path.join(root, ...p.split('/'));
+      return fs.existsSync(file) && /^(<{7}|={7}|>{7})( |$)/m.test(fs.readFileSync(file, 'utf8'));
+    });
+    return [
+      {
+        attempt,
+        command: `no conflict markers in ${task.writeSet.join(', ')}`,
+        exitCode: left.length ? 1 : 0,
+        durationMs: 0,
+        outputTail: left.length ? `conflict markers remain in ${left.join(', ')}` : 'no markers left',
+        passed: left.length === 0,
+        ts: Date.now(),
+      },
+    ];
+  }
+
+  /** For reviewer tasks: the integrated diff against the base (capped); '' for others. */
+  private async reviewDiff(task: TaskInfo): Promise<string> {
+    if (task.role !== 'reviewer') return '';
+    const changes = await this.integrator!.changesBetween(this.baseRef, this.integratedRef);
+    return reviewDiffMessage(changes.map((c) => unifiedDiff(c)).join(''));
+  }
+
+  /** A reviewer sent `targetId` back: reopen it, and review it again afterwards. */
+  private sendBack(reviewer: TaskInfo, targetId: string, findings: string[]): void {
+    const target = this.e.store.getTask(this.id, targetId);
+    const max = Math.max(1, this.config.maxTaskAttempts ?? 3);
+    if (!target || !reviewer.dependsOn.includes(targetId) || target.state !== 'done' || target.attempts >= max) {
+      const why = !target || !reviewer.dependsOn.includes(targetId) ? `${targetId} is not a task this review depends on` : `${targetId} has used its ${max} attempts`;
+      this.updateTask(reviewer.id, {
+        state: 'done',
+        endedAt: Date.now(),
+        report: { summary: `Review found problems (${why}, so they are left open).`, filesChanged: [], commands: [], openQuestions: findings },
+      });
+      return;
+    }
+    this.findings.set(targetId, findings);
+    this.rereview.add(reviewer.id);
+    this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${reviewer.id}`, taskId: reviewer.id, kind: 'info', text: `sent ${targetId} back: ${findings.join('; ')}` });
+    this.updateTask(targetId, { state: 'pending' });
+    this.updateTask(reviewer.id, { state: 'pending' });
+  }
+
+  // ───────────── integration ─────────────
+
+  /** Commits the task's work and merges it into the integrated state (one merge at a time). */
+  private async integrate(task: TaskInfo, worktree: TaskWorktree, report: TaskReport): Promise<void> {
+    const commit = await worktree.commit(`${task.id}: ${task.title}`);
+    const release = await this.lockMerge();
+    try {
+      if (this.stop.signal.aborted) throw new CancelledError();
+      const result = await this.integrator!.merge(this.integratedRef, commit, `integrate ${task.id}`, { ours: 'integrated', theirs: `task ${task.id}` });
+      if (result.clean) {
+        this.integratedRef = result.ref;
+        this.e.store.setIntegratedRef(this.id, result.ref);
+      } else {
+        const resolver = conflictTask(task, result.conflicts, this.e.store.listTasks(this.id));
+        this.startRefs.set(resolver.id, result.ref);
+        this.e.store.insertTasks(this.id, [resolver], { kind: 'resolve_conflict' });
+        for (const t of this.e.store.listTasks(this.id)) {
+          if (t.dependsOn.includes(task.id) && t.id !== resolver.id) {
+            this.e.store.addDependency(this.id, t.id, { dependsOn: resolver.id, reason: `${task.id}'s merge conflict must be resolved first` });
+          }
+        }
+        this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: task.id, kind: 'info', text: `merge conflict in ${result.conflicts.map((c) => c.path).join(', ')}: ${resolver.id} resolves it` });
+        this.publishTask(this.e.store.getTask(this.id, resolver.id)!);
+      }
+      this.updateTask(task.id, { state: 'done', report, endedAt: Date.now() });
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A conflict the resolver could not settle goes to the user: the merged text with both
+   * sides between conflict markers is integrated, so nothing is lost, and the review shows it.
+   */
+  private async leaveConflictToUser(task: TaskInfo, message: string): Promise<void> {
+    const conflictRef = this.startRefs.get(task.id);
+    if (!conflictRef) throw new Error(`no conflict state recorded for ${task.id}`);
+    const release = await this.lockMerge();
+    try {
+      const result = await this.integrator!.merge(this.integratedRef, conflictRef, `leave conflict of ${task.id} to the user`);
+      this.integratedRef = result.ref;
+      this.e.store.setIntegratedRef(this.id, result.ref);
+    } finally {
+      release();
+    }
+    const files = task.writeSet.join(', ');
+    this.updateTask(task.id, { state: 'failed', endedAt: Date.now(), error: `${message}. The conflict is left for you: ${files} holds both sides between conflict markers.` });
+    this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: task.id, kind: 'error', text: `conflict in ${files} left for the user to resolve in review` });
+  }
+
+  private async lockMerge(): Promise<() => void> {
+    let release: () => void = () => undefined;
+    const next = new Promise<void>((r) => (release = r));
+    const previous = this.mergeLock;
+    this.mergeLock = previous.then(() => next);
+    await previous;
+    return release;
+  }
+
+  /** Stores the integrated state against the base as the mission's proposed changes. */
+  private async collectChanges(): Promise<void> {
+    if (!this.integrator || !this.integratedRef) return;
+    const changes = (await this.integrator.changesBetween(this.baseRef, this.integratedRef)).filter((c) => !c.binary);
+    this.e.store.replaceChanges(this.id, changes.map((c) => ({ ...c, ...countLines(c) })));
+    this.e.notifier.changes(this.id, this.e.store.listChanges(this.id));
+  }
+}
