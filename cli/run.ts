@@ -25,6 +25,8 @@ export interface RunOptions {
   json: boolean;
   allow: string[];
   yes: boolean;
+  /** --max-workers as typed (validated here). */
+  maxWorkers?: string;
 }
 
 const TERMINAL: MissionState[] = ['completed', 'failed', 'cancelled', 'stopped_budget', 'interrupted'];
@@ -51,6 +53,11 @@ export function configFrom(o: RunOptions): MissionConfig {
   const cassette = provider === 'replay' ? (o.cassette ?? demoCassette()) : undefined;
   if (cassette && !fs.existsSync(cassette)) throw new UsageError(`--cassette "${cassette}" does not exist`);
   const defaults = manifest.contributes.configuration.properties['taskforce.allowedCommands'].default;
+  let maxParallelWorkers: number | undefined;
+  if (o.maxWorkers !== undefined) {
+    maxParallelWorkers = Number(o.maxWorkers);
+    if (!Number.isInteger(maxParallelWorkers) || maxParallelWorkers < 1) throw new UsageError(`--max-workers must be a positive integer (got "${o.maxWorkers}")`);
+  }
   return {
     provider,
     models: {},
@@ -59,6 +66,7 @@ export function configFrom(o: RunOptions): MissionConfig {
     anthropicBaseURL: provider === 'anthropic' ? o.baseUrl : undefined,
     cassette,
     allowedCommands: [...defaults, ...o.allow],
+    maxParallelWorkers,
   };
 }
 

@@ -3,7 +3,7 @@
  *
  *   taskforce run "<mission>" [--workspace DIR] [--provider openai|anthropic|replay]
  *       [--model NAME] [--base-url URL] [--cassette FILE] [--db FILE] [--apply] [--json]
- *       [--allow CMD]... [--yes]
+ *       [--allow CMD]... [--yes] [--max-workers N]
  *   taskforce missions list [--db FILE] [--json]
  *   taskforce missions show ID [--db FILE] [--json]
  *
@@ -20,6 +20,7 @@ import { UsageError, EXIT } from './common';
 const USAGE = `Usage:
   taskforce run "<mission>" [--workspace DIR] [--provider openai|anthropic|replay] [--model NAME]
                 [--base-url URL] [--cassette FILE] [--db FILE] [--apply] [--json] [--allow CMD]... [--yes]
+                [--max-workers N]
   taskforce missions list [--db FILE] [--json]
   taskforce missions show ID [--db FILE] [--json]
 
@@ -35,6 +36,7 @@ Options:
   --json            print NDJSON events instead of progress lines
   --allow CMD       run CMD (or CMD followed by arguments) without asking; repeatable
   --yes             approve every command the agents want to run
+  --max-workers N   workers running at once (default 3)
 Exit codes: 0 completed, 1 failed, 2 usage error, 3 cancelled or stopped.`;
 
 /** Default database: $XDG_DATA_HOME/taskforce/taskforce.db (or ~/.local/share/...). */
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       allow: { type: 'string', multiple: true },
       yes: { type: 'boolean', default: false },
+      'max-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
         json: values.json ?? false,
         allow: values.allow ?? [],
         yes: values.yes ?? false,
+        maxWorkers: values['max-workers'],
       });
     }
     case 'missions': {

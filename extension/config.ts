@@ -94,6 +94,8 @@ export class TaskforceConfig {
       anthropicBaseURL: s.get<string>('anthropic.baseURL', '') || undefined,
       cassette: provider === 'replay' ? cassette : undefined,
       allowedCommands: s.get<string[]>('allowedCommands', []),
+      maxParallelWorkers: s.get<number>('maxParallelWorkers', 3),
+      maxTaskAttempts: s.get<number>('maxTaskAttempts', 3),
     };
   }
 

@@ -204,8 +204,10 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
   private setState(state: ServerState, message?: string): void {
     this.serverState = state;
     const running = this.lastStatus?.runningMissions ?? 0;
+    const workers = this.lastStatus?.runningWorkers ?? 0;
     const icon = { starting: '$(loading~spin)', ready: '$(hubot)', busy: '$(sync~spin)', error: '$(error)', stopped: '$(circle-slash)' }[state];
-    this.statusItem.text = state === 'busy' ? `${icon} Taskforce: ${running} running` : `${icon} Taskforce`;
+    this.statusItem.text =
+      state === 'busy' ? `${icon} Taskforce: ${running} mission${running === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}` : `${icon} Taskforce`;
     this.statusItem.tooltip = new vscode.MarkdownString(
       `**Taskforce server:** ${state}${this.lastStatus ? ` (pid ${this.lastStatus.pid})` : ''}\n\n${message ?? ''}\n\nClick to open Missions.`,
     );

@@ -46,6 +46,10 @@ test('usage errors exit 2 with a message that says what is wrong', () => {
   assert.equal(badProvider.code, 2);
   assert.match(badProvider.stderr, /--provider must be openai, anthropic or replay \(got "gemini"\)/);
 
+  const badWorkers = cli(['run', 'x', '--provider', 'replay', '--max-workers', 'two']);
+  assert.equal(badWorkers.code, 2);
+  assert.match(badWorkers.stderr, /--max-workers must be a positive integer \(got "two"\)/);
+
   const noKey = cli(['run', 'x', '--workspace', dir]);
   assert.equal(noKey.code, 2);
   assert.match(noKey.stderr, /OPENAI_API_KEY/);

@@ -49,3 +49,13 @@ test('topological order puts every task after its dependencies, keeping plan ord
   const order = topologicalOrder(plan);
   assert.deepEqual(order, ['a', 'c', 'b', 'd']);
 });
+
+test('a replan may depend on existing done or running tasks but must not reuse their ids', () => {
+  const ctx = { taken: new Set(['t1', 't2', 't3']), dependable: new Set(['t1']) };
+  assert.equal(validatePlan({ summary: 's', tasks: [task('t4', ['t1'])] }, ctx).ok, true);
+  const reused = validatePlan({ summary: 's', tasks: [task('t2')] }, ctx);
+  assert.equal(reused.ok, false);
+  if (!reused.ok) assert.match(reused.errors.join(), /"t2" is already used in this mission/);
+  const skipped = validatePlan({ summary: 's', tasks: [task('t5', ['t3'])] }, ctx);
+  assert.equal(skipped.ok, false, 't3 is neither done nor running');
+});
