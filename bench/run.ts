@@ -7,6 +7,10 @@
  *   server_ready_ms       spawn of dist/server.js to its first answered request (median of 5)
  *   activation_ms         the extension's activate(), from its own log line in code-server
  *   vsix_bytes            size of dist/taskforce.vsix
+ *   parallel_speedup_4    wall time of a 4-task mission (5 turns each, 300 ms replay latency
+ *                         per turn) with 1 worker ÷ with 4 workers (target ≥ 3.5)
+ *   sandbox_create_ms     mission sandbox of a 5,000-file git repository (median); the
+ *                         task worktree time alongside
  *
  * Needs a build (`npm run build`) and, for activation_ms and vsix_bytes, `npm run package`
  * and code-server (scripts/ensure-code-server.mjs); it runs those when missing.
@@ -18,6 +22,8 @@ import { execFileSync } from 'node:child_process';
 import { startServer } from '../cli/serverConnection';
 import { makeProject, replayConfig, writeCassette, type Entry } from '../test/integration/helpers';
 import { measureActivation } from './activation';
+import { parallelSpeedup } from './parallel';
+import { sandboxCreateMs } from './sandbox';
 
 const root = path.resolve(__dirname, '..');
 
@@ -84,6 +90,8 @@ async function main(): Promise<void> {
   try {
     const turns = await turnOverhead(dir);
     const ready = await serverReady(dir);
+    const parallel = await parallelSpeedup(fs.mkdtempSync(path.join(dir, 'parallel-')));
+    const sandbox = await sandboxCreateMs();
     const activation = await measureActivation(vsix);
     const results = {
       date: new Date().toISOString(),
@@ -97,6 +105,13 @@ async function main(): Promise<void> {
       vsix_bytes: fs.statSync(vsix).size,
       turn_overhead_target_ms: 5,
       turn_overhead_vs_target: round(turns.p50 / 5),
+      parallel_speedup_4: round(parallel.speedup),
+      parallel_wall_ms_1_worker: parallel.sequentialMs,
+      parallel_wall_ms_4_workers: parallel.parallelMs,
+      parallel_speedup_target: 3.5,
+      sandbox_create_ms: round(sandbox.median),
+      sandbox_files: sandbox.files,
+      task_worktree_ms: round(sandbox.taskWorktreeMs),
     };
     fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
     fs.writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
