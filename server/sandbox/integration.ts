@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { ChangeKind } from '../../protocol/protocol';
 import type { ProposedChange } from '../changes/changes';
 import { git, gitBytes, gitStatus, splitNul, TASKFORCE_IDENTITY } from './git';
-import { decodeText, GITLINK_MODE, parseRaw, SYMLINK_MODE, type RawEntry, type Sandbox } from './sandbox';
+import { decodeText, GITLINK_MODE, parseRaw, SYMLINK_MODE, toProposedChange, type RawEntry, type Sandbox } from './sandbox';
 import { addWorktree, locateRepo, removeWorktree } from './worktree';
 
 /** A task's own worktree, started from the integrated state. */
@@ -374,14 +374,7 @@ export class Integrator {
       (await gitBytes(['cat-file', '--filters', `${ref}:${full}`], { cwd: this.top })).stdout;
     const base = kind === 'add' ? null : await read(from);
     const proposed = kind === 'delete' ? null : await read(to);
-    if (base && proposed && Buffer.compare(base, proposed) === 0) return null; // Mode-only change.
-    const symlink = e.oldMode === SYMLINK_MODE || e.newMode === SYMLINK_MODE;
-    const baseText = base ? decodeText(base) : null;
-    const proposedText = proposed ? decodeText(proposed) : null;
-    if (symlink || baseText === undefined || proposedText === undefined) {
-      return { path: e.path, kind, baseContent: null, proposedContent: null, binary: true };
-    }
-    return { path: e.path, kind, baseContent: baseText, proposedContent: proposedText };
+    return toProposedChange(e, kind, base, proposed);
   }
 
   /** Blob text as checked out (undefined when binary, a symlink or a submodule). */

@@ -227,6 +227,14 @@ async function readChange(root: string, meta: SandboxMeta, e: RawEntry): Promise
   const abs = path.join(root, ...e.path.split('/'));
   const proposed = kind === 'delete' ? null
     : e.newMode === SYMLINK_MODE ? Buffer.from(await fs.readlink(abs)) : await fs.readFile(abs);
+  return toProposedChange(e, kind, base, proposed);
+}
+
+/**
+ * A change from the bytes of both sides of a `--raw` entry: null for a mode-only change;
+ * `binary` (no contents) for symlinks and files that are not UTF-8 text.
+ */
+export function toProposedChange(e: RawEntry, kind: ChangeKind, base: Uint8Array | null, proposed: Uint8Array | null): ProposedChange | null {
   if (base && proposed && Buffer.compare(base, proposed) === 0) return null; // Mode-only change.
   const symlink = e.oldMode === SYMLINK_MODE || e.newMode === SYMLINK_MODE;
   const baseText = base ? decodeText(base) : null;
