@@ -20,6 +20,7 @@ import {
 import type {
   ChangeDecideParams,
   ChangeDecideResult,
+  InboxResponse,
   MissionStartResult,
   PanelState,
   WebviewNotifications,
@@ -84,6 +85,7 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
       server.onNotification('task/didChange', (p) => this.notify('task/didChange', p)),
       server.onNotification('agent/didStream', (p) => this.notify('agent/didStream', p)),
       server.onNotification('change/didChange', (p) => this.notify('change/didChange', p)),
+      server.onNotification('inbox/didChange', (p) => this.notify('inbox/didChange', p)),
     );
     this.subscriptions.push(deps.onDidChangePanelState((s) => this.notify('panel/didChangeState', s)));
   }
@@ -200,6 +202,21 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
       },
       'change/accept': async (p) => deps.acceptChanges(decideParams(p)),
       'change/reject': async (p) => deps.rejectChanges(decideParams(p)),
+      'inbox/list': async (p) => server.request('inbox/list', { missionId: optionalString(p, 'missionId'), openOnly: field(p, 'openOnly') === true }),
+      'inbox/respond': async (p) => server.request('inbox/respond', { itemId: requireInt(p, 'itemId'), response: inboxResponse(field(p, 'response')) }),
+      'agent/sendMessage': async (p) =>
+        server.request('agent/sendMessage', {
+          missionId: requireString(p, 'missionId'),
+          agentId: requireString(p, 'agentId'),
+          text: requireString(p, 'text', MAX_GOAL),
+        }),
+      'task/pause': async (p) => server.request('task/pause', taskParams(p)),
+      'task/resume': async (p) => server.request('task/resume', taskParams(p)),
+      'task/cancel': async (p) => server.request('task/cancel', taskParams(p)),
+      'link/open': async (p) => {
+        await openLink(requireString(p, 'href', 4000));
+        return null;
+      },
     };
   }
 
@@ -279,6 +296,45 @@ function invalid(message: string): never {
 function field(p: unknown, key: string): unknown {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) invalid('params must be an object');
   return (p as Record<string, unknown>)[key];
+}
+
+function taskParams(p: unknown): { missionId: string; taskId: string } {
+  return { missionId: requireString(p, 'missionId'), taskId: requireString(p, 'taskId') };
+}
+
+/** Checks an inbox response: only the known fields, with their types. */
+function inboxResponse(r: unknown): InboxResponse {
+  if (typeof r !== 'object' || r === null) invalid('response must be an object');
+  const out: InboxResponse = {};
+  const approved = field(r, 'approved');
+  if (approved !== undefined) {
+    if (typeof approved !== 'boolean') invalid('response.approved must be a boolean');
+    out.approved = approved;
+  }
+  const answer = field(r, 'answer');
+  if (answer !== undefined) {
+    if (answer !== null && typeof answer !== 'string') invalid('response.answer must be a string or null');
+    out.answer = answer === null ? null : answer.slice(0, MAX_GOAL);
+  }
+  const reason = optionalString(r, 'reason');
+  if (reason !== undefined) out.reason = reason.slice(0, 2000);
+  return out;
+}
+
+/**
+ * Opens a link from model text: only http(s) and mailto, and only after the user
+ * confirms in a modal that names the full address.
+ */
+async function openLink(href: string): Promise<void> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(href, true);
+  } catch {
+    invalid(`not a link: ${href}`);
+  }
+  if (!['http', 'https', 'mailto'].includes(uri.scheme)) invalid(`links with scheme "${uri.scheme}" are not opened`);
+  const choice = await vscode.window.showWarningMessage(`Open this link from the transcript?\n${uri.toString(true)}`, { modal: true }, 'Open');
+  if (choice === 'Open') await vscode.env.openExternal(uri);
 }
 
 function requireString(p: unknown, key: string, maxLength = 200): string {

@@ -184,7 +184,8 @@ export type EventKind =
   | 'turn' // a completed model turn, with timing
   | 'state' // a mission or task state transition
   | 'error'
-  | 'info';
+  | 'info'
+  | 'user_message'; // a message the user sent the agent (chat, steering)
 
 /** One stored step of a mission. `seq` is the mission-wide order. */
 export interface MissionEvent {
@@ -212,9 +213,13 @@ export interface MissionEvent {
 export type ChangeKind = 'add' | 'modify' | 'delete';
 export type ChangeState = 'pending' | 'accepted' | 'rejected';
 
+/** The user's decision on one hunk. `conflicting`: it no longer applies to the user's current text. */
+export type HunkState = 'pending' | 'accepted' | 'rejected' | 'conflicting';
+
 /** One hunk of a change, as produced by the `diff` library (unified-diff line numbers, 1-based). */
 export interface HunkInfo {
   index: number;
+  state: HunkState;
   oldStart: number;
   oldLines: number;
   newStart: number;
@@ -241,6 +246,46 @@ export interface ChangeDetail extends ChangeInfo {
   /** Null for a deleted file. */
   proposedContent: string | null;
   hunks: HunkInfo[];
+}
+
+/** How much a mission may do without asking (see README, "Policies"). */
+export type PolicyName = 'autonomous' | 'supervised' | 'human-required';
+
+/** What an inbox item asks the user. */
+export type InboxKind = 'question' | 'approval' | 'conflict';
+/** What an approval is about. */
+export type ApprovalSubject = 'command' | 'delete' | 'write_outside_write_set' | 'plan';
+export type InboxState = 'open' | 'answered' | 'cancelled';
+/** Who decided: the user, a policy that decided on its own, or the system (cancelled mission). */
+export type DecisionActor = 'user' | 'policy' | 'system';
+
+/** The user's answer to an inbox item. */
+export interface InboxResponse {
+  /** For approvals and conflicts: allow (true) or deny (false). */
+  approved?: boolean;
+  /** For questions: the answer; null declines to answer. */
+  answer?: string | null;
+  /** Optional reason, shown to the agent. */
+  reason?: string;
+}
+
+/** A question, an approval request or a conflict waiting for the user. */
+export interface InboxItem {
+  id: number;
+  missionId: string;
+  taskId: string | null;
+  agentId: string | null;
+  kind: InboxKind;
+  subject?: ApprovalSubject;
+  /** One line, e.g. "t2 wants to run `npm install left-pad`". */
+  title: string;
+  /** The question, command line, path or plan text. */
+  detail: string;
+  state: InboxState;
+  createdAt: number;
+  response?: InboxResponse;
+  respondedAt?: number;
+  respondedBy?: DecisionActor;
 }
 
 export interface MissionDetail {
@@ -284,6 +329,10 @@ export interface MissionConfig {
   maxTaskAttempts?: number;
   /** Times the planner may replan after a task fails. Default 2. */
   maxReplans?: number;
+  /** Policy of the mission. Default `supervised`. */
+  policy?: PolicyName;
+  /** Autonomous only: apply changes whose checks passed without review. Default false. */
+  autoApply?: boolean;
 }
 
 // ───────────────────────────── client → server requests ─────────────────────────────
@@ -374,6 +423,53 @@ export interface ChangeDecideResult {
   changes: ChangeInfo[];
 }
 
+/** Records decisions on hunks of one change (the client applied accepted hunks itself). */
+export interface HunkDecideParams {
+  changeId: number;
+  decisions: { index: number; state: Exclude<HunkState, 'pending'> }[];
+}
+export type HunkDecideResult = ChangeDetail;
+
+export interface InboxListParams {
+  /** Only this mission's items. */
+  missionId?: string;
+  /** Only open items (default false: all). */
+  openOnly?: boolean;
+}
+export interface InboxListResult {
+  items: InboxItem[];
+}
+export interface InboxRespondParams {
+  itemId: number;
+  response: InboxResponse;
+}
+export interface InboxRespondResult {
+  item: InboxItem;
+}
+
+/**
+ * A user message to an agent. To a running worker: delivered at its next turn boundary
+ * (steering). To a finished task's worker: reopens the task with the request. To the
+ * planner: the planner replans the tasks that have not started.
+ */
+export interface AgentSendMessageParams {
+  missionId: string;
+  agentId: string;
+  text: string;
+}
+export interface AgentSendMessageResult {
+  delivery: 'queued' | 'reopened' | 'replanning';
+}
+
+/** Per-worker control. */
+export interface TaskControlParams {
+  missionId: string;
+  taskId: string;
+}
+export interface TaskControlResult {
+  ok: boolean;
+}
+
 export type ServerShutdownParams = Record<string, never>;
 
 // ───────────────────────────── server → client ─────────────────────────────
@@ -458,6 +554,13 @@ export interface ServerRequests {
   'change/get': { params: ChangeGetParams; result: ChangeGetResult };
   'change/accept': { params: ChangeDecideParams; result: ChangeDecideResult };
   'change/reject': { params: ChangeDecideParams; result: ChangeDecideResult };
+  'hunk/decide': { params: HunkDecideParams; result: HunkDecideResult };
+  'inbox/list': { params: InboxListParams; result: InboxListResult };
+  'inbox/respond': { params: InboxRespondParams; result: InboxRespondResult };
+  'agent/sendMessage': { params: AgentSendMessageParams; result: AgentSendMessageResult };
+  'task/pause': { params: TaskControlParams; result: TaskControlResult };
+  'task/resume': { params: TaskControlParams; result: TaskControlResult };
+  'task/cancel': { params: TaskControlParams; result: TaskControlResult };
 }
 
 /** Notifications the server sends to the client. */
@@ -467,6 +570,11 @@ export interface ClientNotifications {
   'agent/didStream': AgentDidStreamParams;
   'change/didChange': ChangeDidChangeParams;
   'server/didChangeStatus': ServerDidChangeStatusParams;
+  'inbox/didChange': InboxDidChangeParams;
+}
+
+export interface InboxDidChangeParams {
+  item: InboxItem;
 }
 
 /** Requests the server sends to the client (the client answers). */
@@ -505,6 +613,14 @@ export interface WebviewRequests {
   'change/open': { params: { changeId: number }; result: null };
   'change/accept': { params: ChangeDecideParams; result: ChangeDecideResult };
   'change/reject': { params: ChangeDecideParams; result: ChangeDecideResult };
+  'inbox/list': { params: InboxListParams; result: InboxListResult };
+  'inbox/respond': { params: InboxRespondParams; result: InboxRespondResult };
+  'agent/sendMessage': { params: AgentSendMessageParams; result: AgentSendMessageResult };
+  'task/pause': { params: TaskControlParams; result: TaskControlResult };
+  'task/resume': { params: TaskControlParams; result: TaskControlResult };
+  'task/cancel': { params: TaskControlParams; result: TaskControlResult };
+  /** Opens an external link after asking the user (links in model text). */
+  'link/open': { params: { href: string }; result: null };
 }
 
 /** Notifications the extension forwards to the webview. */
@@ -514,6 +630,9 @@ export interface WebviewNotifications {
   'agent/didStream': AgentDidStreamParams;
   'change/didChange': ChangeDidChangeParams;
   'panel/didChangeState': PanelState;
+  'inbox/didChange': InboxDidChangeParams;
   /** Ask the panel to show a mission (after `Taskforce: Start Mission`). */
   'panel/showMission': { missionId: string };
+  /** Ask the panel to show an inbox item (from a notification's action). */
+  'panel/showInboxItem': { itemId: number; missionId: string };
 }

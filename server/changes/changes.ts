@@ -38,6 +38,7 @@ export function hunksOf(base: string | null, proposed: string | null): HunkInfo[
     newStart: h.newStart,
     newLines: h.newLines,
     lines: h.lines,
+    state: 'pending' as const,
   }));
 }
 
