@@ -2,12 +2,14 @@
  * End to end, in a real VS Code (code-server) with the packaged VSIX, on a fresh copy of
  * left-pad@1.3.0, replaying media/demo/cassette.json:
  *   1. start a mission from the command palette;
- *   2. the Missions panel shows the plan, streamed transcript, the replay banner, and the
- *      mission completes;
- *   3. the Agent Changes tree lists the 4 files and the workspace is still untouched;
- *   4. a diff opens from the tree; index.js, index.d.ts, test.js are accepted, README.md rejected;
- *   5. the files on disk are right and left-pad's own `npm test` passes;
- *   6. SIGKILL of the server: the extension restarts it and the panel shows the mission again.
+ *   2. two workers run at once: t2 and t3 are both running in the plan, with a Live card
+ *      each and "2 workers" in the status bar (screenshot parallel-workers.png);
+ *   3. the Missions panel shows the plan, streamed transcript, the replay banner, and the
+ *      mission completes; t2's `npm test` check is shown as passed evidence;
+ *   4. the Agent Changes tree lists the 4 files and the workspace is still untouched;
+ *   5. a diff opens from the tree; index.js, index.d.ts, test.js are accepted, README.md rejected;
+ *   6. the files on disk are right and left-pad's own `npm test` passes;
+ *   7. SIGKILL of the server: the extension restarts it and the panel shows the mission again.
  * Steps share state; once one fails the rest are skipped (its screenshot and logs are printed).
  */
 import assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import {
   clickInlineAction,
   collapseViewPane,
   collectLogs,
+  exactText,
   findWebviewFrame,
   launchBrowser,
   openViewPane,
@@ -79,6 +82,39 @@ function step(name: string, timeoutMs: number, fn: (t: TestContext) => Promise<v
       throw err;
     }
   });
+}
+
+/** What the mission view shows at one moment (read inside the webview). */
+interface PanelState {
+  missionState: string;
+  /** Plan tasks as "id=state", in plan order. */
+  tasks: string[];
+  /** Ids of the plan tasks in state running. */
+  running: string[];
+  /** Task ids of the Live cards whose task is running. */
+  cards: string[];
+  /** The "Running now" line. */
+  runningNow: string;
+}
+
+/**
+ * Reads the PanelState in the webview. It is serialised into the page, so it must be
+ * self-contained, without named inner functions (tsx wraps those in a `__name` helper
+ * that does not exist in the page).
+ */
+function readPanel(): PanelState {
+  const [tasks, running, cards] = [
+    '[data-testid=plan-task]',
+    '[data-testid=plan-task][data-state=running]',
+    '[data-testid=live-worker][data-state=running]',
+  ].map((selector) => [...document.querySelectorAll(selector)]);
+  return {
+    missionState: document.querySelector('[data-testid=mission-state]')?.textContent?.trim() ?? '',
+    tasks: tasks.map((e) => `${e.getAttribute('data-task-id')}=${e.getAttribute('data-state')}`),
+    running: running.map((e) => e.getAttribute('data-task-id') ?? ''),
+    cards: cards.map((e) => e.getAttribute('data-task-id') ?? ''),
+    runningNow: document.querySelector('[data-testid=running-now]')?.textContent?.trim() ?? '',
+  };
 }
 
 /** Visible text of the first element matching selector in the frame ('' when none). */
@@ -145,7 +181,37 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     await waitFor(async () => ((await view.textContent()) ?? '').includes(GOAL), 15_000, 'the mission view to show the goal');
   });
 
-  step('2. the panel shows plan, streamed transcript, replay banner; mission completes', 150_000, async () => {
+  step('2. two workers run at once: the plan, the Live area and the status bar show both', 60_000, async () => {
+    const frame = panel as Frame;
+    // Room for the Live cards side by side above the plan: a wide side bar, Missions alone.
+    await resizeSideBar(p(), 640);
+    await collapseViewPane(p(), 'Agent Changes');
+    // t2 and t3 both depend on t1 only; with 3 workers they run together for ~2.5 s.
+    const both = await waitFor(
+      async () => {
+        const s = await frame.evaluate(readPanel);
+        if (!['planning', 'running'].includes(s.missionState)) throw new Error(`mission ${s.missionState} before two tasks ran at once (${s.tasks.join(', ')})`);
+        return s.running.length >= 2 && s.cards.length >= 2 ? s : null;
+      },
+      45_000,
+      'two plan tasks in state running at the same time, each with a Live card',
+      50,
+    );
+    console.log(`[e2e] running at once: plan ${both.running.join(', ')}; live cards ${both.cards.join(', ')}; "${both.runningNow}"`);
+    assert.ok(both.tasks.length >= 3, `at least 3 plan tasks (got ${both.tasks.join(', ')})`);
+    assert.deepEqual([...both.running].sort(), ['t2', 't3'], 't2 and t3 are the tasks running together');
+    assert.deepEqual([...both.cards].sort(), ['t2', 't3'], 'a Live card each for t2 and t3');
+    assert.equal(both.runningNow, 'Running now: t2, t3');
+    const statusBar = p().locator('.part.statusbar');
+    await waitFor(async () => /\b2 workers\b/.test((await statusBar.textContent()) ?? ''), 2000, 'the status bar to say "2 workers"', 50);
+    // The Live area sits above the plan: scroll it to the top so both are in view.
+    await frame.evaluate(() => document.querySelector('[data-testid=live-workers]')?.scrollIntoView({ block: 'start' }));
+    await screenshot(p(), 'parallel-workers');
+    const after = await frame.evaluate(readPanel);
+    assert.deepEqual([...after.running].sort(), ['t2', 't3'], `t2 and t3 still ran after the screenshot, so it shows both (now ${after.tasks.join(', ')})`);
+  });
+
+  step('3. the panel shows plan, streamed transcript, replay banner; mission completes; t2 has evidence', 150_000, async () => {
     const frame = panel as Frame;
     await frame.locator('[data-testid=replay-banner]').first().waitFor({ state: 'visible', timeout: 15_000 });
     await waitFor(async () => (await frame.locator('[data-testid=plan-task]').count()) >= 2, 60_000, 'at least 2 plan-task rows');
@@ -173,6 +239,16 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     );
     console.log(`[e2e] plan tasks: ${tasks.join(', ')}`);
     assert.ok(tasks.length >= 3, `3 plan tasks (got ${tasks.join(', ')})`);
+    // t2's check ran in its sandbox and passed: an evidence row for `npm test`.
+    const evidence = frame
+      .locator('[data-testid=plan-task][data-task-id=t2] [data-testid=evidence]')
+      .filter({ has: frame.locator('.evidence-command', { hasText: exactText('npm test') }) })
+      .first();
+    await evidence.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await evidence.getAttribute('data-passed'), 'true', "t2's npm test evidence passed");
+    const status = ((await evidence.locator('.evidence-status').textContent()) ?? '').trim();
+    assert.match(status, /^passed · exit 0 · /, `evidence status (got "${status}")`);
+    console.log(`[e2e] t2 evidence: npm test ${status}`);
     assert.ok((await textOf(frame, '[data-testid=usage]')).length > 0, 'usage is shown');
     // For the README: a wide side bar, Missions alone, scrolled to the plan and transcript.
     await resizeSideBar(p(), 560);
@@ -187,7 +263,7 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     await frame.evaluate(() => window.scrollTo(0, 0));
   });
 
-  step('3. Agent Changes lists the 4 files; the workspace is untouched', 60_000, async () => {
+  step('4. Agent Changes lists the 4 files; the workspace is untouched', 60_000, async () => {
     const pane = await openViewPane(p(), 'Agent Changes');
     for (const file of CHANGED) await treeRow(pane, file).waitFor({ state: 'visible', timeout: 20_000 });
     assert.deepEqual(snapshotFiles(workspace), pristine, 'no workspace file changed before review');
@@ -195,7 +271,7 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     await screenshot(p(), 'changes-tree');
   });
 
-  step('4. open a diff from the tree; accept 3 files, reject README.md', 90_000, async () => {
+  step('5. open a diff from the tree; accept 3 files, reject README.md', 90_000, async () => {
     const pane = await openViewPane(p(), 'Agent Changes');
     await treeRow(pane, 'index.js').click();
     const tab = p().locator('.tabs-container .tab.active');
@@ -210,7 +286,7 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     await screenshot(p(), 'changes-tree-decided.tmp');
   });
 
-  step('5. the files on disk are right and left-pad\'s npm test passes', 60_000, async () => {
+  step('6. the files on disk are right and left-pad\'s npm test passes', 60_000, async () => {
     const now = snapshotFiles(workspace);
     for (const file of ACCEPT) assert.notEqual(now.get(file), pristine.get(file), `${file} changed`);
     assert.equal(now.get(REJECT), pristine.get(REJECT), 'README.md is unchanged (rejected)');
@@ -223,7 +299,7 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     console.log(`[e2e] left-pad npm test: ${/# pass\s+\d+/.exec(out)?.[0] ?? '?'}`);
   });
 
-  step('6. SIGKILL the server: it is restarted and the panel shows the mission again', 90_000, async () => {
+  step('7. SIGKILL the server: it is restarted and the panel shows the mission again', 90_000, async () => {
     const extensionsDir = (server as CodeServerHandle).extensionsDir;
     const [oldPid] = await waitFor(() => {
       const pids = serverPids(extensionsDir);

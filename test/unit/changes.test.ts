@@ -14,13 +14,13 @@ test('modify: one hunk with context, counts added/removed', () => {
   const proposed = 'a\nB\nc\n';
   const hunks = hunksOf(base, proposed);
   assert.equal(hunks.length, 1);
-  assert.deepEqual(hunks[0], { index: 0, oldStart: 1, oldLines: 3, newStart: 1, newLines: 3, lines: [' a', '-b', '+B', ' c'] });
+  assert.deepEqual(hunks[0], { index: 0, oldStart: 1, oldLines: 3, newStart: 1, newLines: 3, lines: [' a', '-b', '+B', ' c'], state: 'pending' });
   assert.deepEqual(countLines({ path: 'f', kind: 'modify', baseContent: base, proposedContent: proposed }), { added: 1, removed: 1 });
 });
 
 test('add: a single all-plus hunk from an empty base', () => {
   const hunks = hunksOf(null, 'one\ntwo\n');
-  assert.deepEqual(hunks, [{ index: 0, oldStart: 1, oldLines: 0, newStart: 1, newLines: 2, lines: ['+one', '+two'] }]);
+  assert.deepEqual(hunks, [{ index: 0, oldStart: 1, oldLines: 0, newStart: 1, newLines: 2, lines: ['+one', '+two'], state: 'pending' }]);
   assert.deepEqual(countLines({ path: 'n', kind: 'add', baseContent: null, proposedContent: 'one\ntwo\n' }), { added: 2, removed: 0 });
 });
 
