@@ -91,4 +91,21 @@ export function registerHandlers(
   };
   on('change/accept', decide('accepted'));
   on('change/reject', decide('rejected'));
+  on('hunk/decide', (p) => {
+    if (typeof p.changeId !== 'number') invalid('changeId must be a number');
+    if (!Array.isArray(p.decisions) || p.decisions.length === 0) invalid('decisions must be a non-empty array');
+    for (const d of p.decisions) {
+      if (typeof d?.index !== 'number' || !['accepted', 'rejected', 'conflicting'].includes(d.state)) {
+        invalid('each decision needs an index (number) and a state: accepted, rejected or conflicting');
+      }
+    }
+    let detail;
+    try {
+      detail = store.decideHunks(p.changeId, p.decisions);
+    } catch (err) {
+      invalid((err as Error).message);
+    }
+    announceChanges(detail.missionId);
+    return detail;
+  });
 }

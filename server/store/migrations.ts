@@ -124,4 +124,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX evidence_task ON evidence(mission_id, task_id);
   ALTER TABLE missions ADD COLUMN integrated_ref TEXT;
   `,
+  `
+  CREATE TABLE hunk_decisions (
+    change_id  INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
+    hunk_index INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at INTEGER NOT NULL,
+    PRIMARY KEY (change_id, hunk_index)
+  );
+  CREATE TABLE inbox (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id    TEXT NOT NULL REFERENCES missions(id) ON DELETE CASCADE,
+    task_id       TEXT,
+    agent_id      TEXT,
+    kind          TEXT NOT NULL,
+    subject       TEXT,
+    title         TEXT NOT NULL,
+    detail        TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    response_json TEXT,
+    responded_at  INTEGER,
+    responded_by  TEXT
+  );
+  CREATE INDEX inbox_mission ON inbox(mission_id, state);
+  `,
 ];

@@ -6,6 +6,7 @@ import type {
   AddedDependency,
   AgentInfo,
   Evidence,
+  HunkState,
   AgentRole,
   ChangeDetail,
   ChangeInfo,
@@ -420,7 +421,41 @@ export class Store {
     if (!r) return undefined;
     const baseContent = r.base_content === null ? null : str(r.base_content);
     const proposedContent = r.proposed_content === null ? null : str(r.proposed_content);
-    return { ...this.toChangeInfo(r), baseContent, proposedContent, hunks: hunksOf(baseContent ?? '', proposedContent ?? '') };
+    const states = new Map(
+      this.db.all(`SELECT hunk_index, state FROM hunk_decisions WHERE change_id = ?`, [id]).map((d) => [num(d.hunk_index), str(d.state) as HunkState]),
+    );
+    const hunks = hunksOf(baseContent ?? '', proposedContent ?? '').map((h) => ({ ...h, state: states.get(h.index) ?? h.state }));
+    return { ...this.toChangeInfo(r), baseContent, proposedContent, hunks };
+  }
+
+  /**
+   * Records decisions on hunks of a pending change, by the user. When no hunk is left
+   * pending, the change itself is decided: accepted if any hunk was accepted, else rejected.
+   * @throws Error when the change is unknown, already decided, or an index is out of range.
+   */
+  decideHunks(changeId: number, decisions: { index: number; state: Exclude<HunkState, 'pending'> }[]): ChangeDetail {
+    const change = this.getChange(changeId);
+    if (!change) throw new Error(`no change with id ${changeId}`);
+    if (change.state !== 'pending') throw new Error(`change ${changeId} (${change.path}) is already ${change.state}`);
+    for (const d of decisions) {
+      if (!change.hunks.some((h) => h.index === d.index)) throw new Error(`change ${changeId} has no hunk ${d.index} (it has ${change.hunks.length})`);
+    }
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const d of decisions) {
+        this.db.run(
+          `INSERT INTO hunk_decisions (change_id, hunk_index, state, decided_by, decided_at) VALUES (?, ?, ?, 'user', ?)
+           ON CONFLICT (change_id, hunk_index) DO UPDATE SET state = excluded.state, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
+          [changeId, d.index, d.state, now],
+        );
+      }
+    });
+    const after = this.getChange(changeId)!;
+    if (after.hunks.every((h) => h.state === 'accepted' || h.state === 'rejected')) {
+      const state = after.hunks.some((h) => h.state === 'accepted') ? 'accepted' : 'rejected';
+      this.db.run(`UPDATE changes SET state = ?, decided_at = ? WHERE id = ?`, [state, now, changeId]);
+    }
+    return this.getChange(changeId)!;
   }
 
   /**

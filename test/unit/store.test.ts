@@ -62,3 +62,23 @@ test('a file that is not a database is refused with a clear message', async () =
   await assert.rejects(Db.open(file), /Cannot open the Taskforce database .*bad\.db/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('hunk decisions are stored per hunk; the change is decided when no hunk is pending', async () => {
+  const store = new Store(await Db.open(null));
+  store.createMission({ id: 'm1', goal: 'g', workspaceRoot: '/w', config, replaying: false });
+  const base = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const proposed = base.replace('line 2\n', 'LINE 2\n').replace('line 27\n', 'LINE 27\n');
+  store.replaceChanges('m1', [{ path: 'f.txt', kind: 'modify', baseContent: base, proposedContent: proposed, added: 2, removed: 2 }]);
+  const id = store.listChanges('m1')[0].id;
+  assert.equal(store.getChange(id)?.hunks.length, 2);
+  const partial = store.decideHunks(id, [{ index: 0, state: 'accepted' }]);
+  assert.deepEqual(partial.hunks.map((h) => h.state), ['accepted', 'pending']);
+  assert.equal(partial.state, 'pending');
+  const flagged = store.decideHunks(id, [{ index: 1, state: 'conflicting' }]);
+  assert.equal(flagged.state, 'pending', 'a conflicting hunk still needs a decision');
+  const done = store.decideHunks(id, [{ index: 1, state: 'rejected' }]);
+  assert.deepEqual(done.hunks.map((h) => h.state), ['accepted', 'rejected']);
+  assert.equal(done.state, 'accepted');
+  assert.throws(() => store.decideHunks(id, [{ index: 0, state: 'rejected' }]), /already accepted/);
+  assert.throws(() => store.decideHunks(9999, [{ index: 0, state: 'rejected' }]), /no change with id 9999/);
+});
