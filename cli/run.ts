@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
-import type { ChangeDetail, MissionConfig, MissionState, ProviderName } from '../protocol/protocol';
+import type { ChangeDetail, InboxItem, InboxResponse, MissionConfig, MissionState, ProviderName } from '../protocol/protocol';
 import { unifiedDiff } from '../server/changes/changes';
 import manifest from '../package.json';
 import { startServer, type ServerHandle } from './serverConnection';
@@ -102,20 +102,13 @@ export async function runMission(o: RunOptions): Promise<number> {
       else if (e.kind === 'text') out(`  ${who}: ${e.text.split('\n')[0].slice(0, 160)}`);
       else if (e.kind === 'error') out(`  ${who} error: ${e.text}`);
     });
-    server.onRequest('approval/request', async (p) => {
-      if (o.yes) return { approved: true };
-      if (!process.stdin.isTTY) return { approved: false, reason: 'No user is available to approve commands (headless run without --yes or --allow).' };
-      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Agent ${p.taskId ?? 'planner'} wants to run: ${p.command}\nAllow? [y/N] `);
-      rl.close();
-      return { approved: /^y(es)?$/i.test(answer.trim()) };
-    });
-    server.onRequest('user/ask', async (p) => {
-      if (!process.stdin.isTTY) return { answer: null };
-      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-      const answer = await rl.question(`Agent ${p.taskId ?? 'planner'} asks: ${p.question}\n> `);
-      rl.close();
-      return { answer: answer.trim() || null };
+    server.onNotification('inbox/didChange', ({ item }) => {
+      if (item.state !== 'open' || (missionId && item.missionId !== missionId)) {
+        if (o.json && item.state !== 'open') emit('inbox', { item });
+        return;
+      }
+      if (o.json) emit('inbox', { item });
+      void answerInboxItem(server, item, o).catch((err: Error) => process.stderr.write(`taskforce: could not answer inbox item ${item.id}: ${err.message}\n`));
     });
 
     const started = await server.request('mission/start', { goal: o.goal, workspaceRoot: o.workspace, config });
@@ -138,6 +131,29 @@ export async function runMission(o: RunOptions): Promise<number> {
   } finally {
     await server.close();
   }
+}
+
+/** Answers an inbox item from the terminal: --yes approves, a TTY asks, otherwise deny / no answer. */
+async function answerInboxItem(server: ServerHandle, item: InboxItem, o: RunOptions): Promise<void> {
+  const ask = async (prompt: string) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return (await rl.question(prompt)).trim();
+    } finally {
+      rl.close();
+    }
+  };
+  let response: InboxResponse;
+  if (item.kind === 'question') {
+    response = { answer: process.stdin.isTTY ? (await ask(`${item.title}: ${item.detail}\n> `)) || null : null };
+  } else if (o.yes) {
+    response = { approved: true, reason: 'approved by --yes' };
+  } else if (process.stdin.isTTY) {
+    response = { approved: /^y(es)?$/i.test(await ask(`${item.title}\nAllow? [y/N] `)) };
+  } else {
+    response = { approved: false, reason: 'No user is available to approve this (headless run without --yes or --allow).' };
+  }
+  await server.request('inbox/respond', { itemId: item.id, response });
 }
 
 async function reportChanges(server: ServerHandle, o: RunOptions, missionId: string, details: ChangeDetail[]): Promise<void> {

@@ -10,8 +10,6 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import type {
   ClientNotificationMethod,
   ClientNotifications,
-  ClientRequestMethod,
-  ClientRequests,
   ServerInitializationOptions,
   ServerRequestMethod,
   ServerRequests,
@@ -21,7 +19,6 @@ import type {
 export interface ServerHandle {
   request<M extends ServerRequestMethod>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']>;
   onNotification<M extends ClientNotificationMethod>(method: M, handler: (p: ClientNotifications[M]) => void): void;
-  onRequest<M extends ClientRequestMethod>(method: M, handler: (p: ClientRequests[M]['params']) => Promise<ClientRequests[M]['result']>): void;
   /** Shuts the server down politely (shutdown + exit), killing it after 5 s. */
   close(): Promise<void>;
   readonly process: ChildProcess;
@@ -64,9 +61,6 @@ export async function startServer(
     request: (method, params) => connection.sendRequest(method, params),
     onNotification: (method, handler) => {
       connection.onNotification(method, handler);
-    },
-    onRequest: (method, handler) => {
-      connection.onRequest(method, handler);
     },
     close: async () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -1,7 +1,6 @@
 /**
  * Palette commands that are not part of diff review: start, open and cancel missions,
- * set an API key, show the server output, restart the server. Also answers the server's
- * approval and question requests with non-modal notifications, so nothing steals focus.
+ * set an API key, show the server output, restart the server.
  */
 import * as vscode from 'vscode';
 import type { MissionSummary } from '../protocol/protocol';
@@ -96,19 +95,4 @@ export function registerCommands(
   });
   reg('taskforce.showServerOutput', () => server.output.show(true));
   reg('taskforce.restartServer', () => server.restart());
-
-  server.onRequest('approval/request', async (p) => {
-    const choice = await vscode.window.showWarningMessage(
-      `Taskforce: agent ${p.taskId ?? 'planner'} wants to run \`${p.command}\` in its sandbox.`,
-      'Allow',
-      'Deny',
-    );
-    return choice === 'Allow' ? { approved: true } : { approved: false, reason: choice ? 'The user denied it.' : 'The user dismissed the request.' };
-  });
-  server.onRequest('user/ask', async (p) => {
-    const choice = await vscode.window.showInformationMessage(`Taskforce: agent ${p.taskId ?? 'planner'} asks: ${p.question}`, 'Answer…', 'Skip');
-    if (choice !== 'Answer…') return { answer: null };
-    const answer = await vscode.window.showInputBox({ title: 'Answer the agent', prompt: p.question, ignoreFocusOut: true });
-    return { answer: answer?.trim() || null };
-  });
 }

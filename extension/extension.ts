@@ -9,6 +9,7 @@ import { TaskforceConfig } from './config';
 import { MissionsViewProvider } from './missionsView';
 import { registerReview } from './review';
 import { registerCommands, startMission } from './commands';
+import { registerInboxNotifications } from './inbox';
 
 let server: TaskforceServer | undefined;
 
@@ -48,6 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewViewProvider(MissionsViewProvider.viewType, missions, { webviewOptions: { retainContextWhenHidden: true } }),
   );
   registerCommands(context, srv, config, missions);
+  registerInboxNotifications(context, srv, (item) => missions.showMission(item.missionId));
 
   // Start the server without holding up activation; failures show in the output channel.
   srv.start().catch((err: Error) => {

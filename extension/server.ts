@@ -21,8 +21,6 @@ import {
 import type {
   ClientNotificationMethod,
   ClientNotifications,
-  ClientRequestMethod,
-  ClientRequests,
   ServerDidChangeStatusParams,
   ServerInitializationOptions,
   ServerRequestMethod,
@@ -35,7 +33,6 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60_000;
 
 type AnyHandler = (params: never) => unknown;
-type AnyRequestHandler = (params: never) => Promise<unknown>;
 
 /** Supervises the Taskforce server and implements ServerApi over its language client. */
 export class TaskforceServer implements ServerApi, vscode.Disposable {
@@ -43,7 +40,6 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly notificationHandlers = new Map<string, Set<AnyHandler>>();
-  private readonly requestHandlers = new Map<string, AnyRequestHandler>();
   private readonly startListeners = new Set<() => void>();
   private readonly stateListeners = new Set<(s: ServerState) => void>();
   private restarts: number[] = [];
@@ -129,7 +125,6 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
     for (const [method, handlers] of this.notificationHandlers) {
       client.onNotification(method, (p: unknown) => handlers.forEach((h) => h(p as never)));
     }
-    for (const [method, handler] of this.requestHandlers) client.onRequest(method, (p: unknown) => handler(p as never));
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) {
         this.setState('ready');
@@ -180,15 +175,6 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
     }
     set.add(handler as AnyHandler);
     return { dispose: () => set.delete(handler as AnyHandler) };
-  }
-
-  /** Answers a server → client request (approvals, questions). One handler per method. */
-  onRequest<M extends ClientRequestMethod>(
-    method: M,
-    handler: (params: ClientRequests[M]['params']) => Promise<ClientRequests[M]['result']>,
-  ): void {
-    this.requestHandlers.set(method, handler as AnyRequestHandler);
-    this.client?.onRequest(method, handler);
   }
 
   onDidStart(handler: () => void): Disposable {

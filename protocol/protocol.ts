@@ -510,35 +510,6 @@ export interface ServerDidChangeStatusParams {
   pid: number;
 }
 
-/** Server → client request: may a command run? */
-export interface ApprovalRequestParams {
-  missionId: string;
-  taskId: string | null;
-  agentId: string;
-  kind: 'command';
-  /** The command line the agent wants to run. */
-  command: string;
-  /** Sandbox directory it would run in. */
-  cwd: string;
-}
-export interface ApprovalRequestResult {
-  approved: boolean;
-  /** Optional reason shown to the agent when denied. */
-  reason?: string;
-}
-
-/** Server → client request: an agent's question (ask_user). */
-export interface UserAskParams {
-  missionId: string;
-  taskId: string | null;
-  agentId: string;
-  question: string;
-}
-export interface UserAskResult {
-  /** Null when no answer is available (declined, or no user, as in a headless CLI). */
-  answer: string | null;
-}
-
 // ───────────────────────────── method maps ─────────────────────────────
 
 /** Requests the client sends to the server. */
@@ -577,15 +548,8 @@ export interface InboxDidChangeParams {
   item: InboxItem;
 }
 
-/** Requests the server sends to the client (the client answers). */
-export interface ClientRequests {
-  'approval/request': { params: ApprovalRequestParams; result: ApprovalRequestResult };
-  'user/ask': { params: UserAskParams; result: UserAskResult };
-}
-
 export type ServerRequestMethod = keyof ServerRequests;
 export type ClientNotificationMethod = keyof ClientNotifications;
-export type ClientRequestMethod = keyof ClientRequests;
 
 // ───────────────────────────── webview ⇄ extension ─────────────────────────────
 

@@ -8,6 +8,8 @@ import { ResponseError, ErrorCodes } from 'vscode-languageserver/node';
 import type { MissionConfig, ServerRequestMethod, ServerRequests } from '../protocol/protocol';
 import type { Store } from './store/store';
 import type { MissionEngine } from './engine/missionEngine';
+import type { InboxStore } from './store/inbox';
+import type { Inbox } from './engine/inbox';
 
 type Register = <M extends ServerRequestMethod>(
   method: M,
@@ -49,6 +51,7 @@ export function registerHandlers(
   on: Register,
   store: Store,
   engine: MissionEngine,
+  inbox: { store: InboxStore; inbox: Inbox },
   /** Announces a mission's changed change states (change/didChange and mission/didChange). */
   announceChanges: (missionId: string) => void,
 ): void {
@@ -91,6 +94,18 @@ export function registerHandlers(
   };
   on('change/accept', decide('accepted'));
   on('change/reject', decide('rejected'));
+  on('inbox/list', (p) => ({ items: inbox.store.list({ missionId: p.missionId, openOnly: p.openOnly === true }) }));
+  on('inbox/respond', (p) => {
+    if (typeof p.itemId !== 'number') invalid('itemId must be a number');
+    if (!p.response || typeof p.response !== 'object') invalid('response must be an object: {approved} or {answer}');
+    const item = inbox.store.get(p.itemId);
+    if (!item) invalid(`no inbox item with id ${p.itemId}`);
+    if (item.state !== 'open') invalid(`inbox item ${p.itemId} is already ${item.state}`);
+    if (item.kind === 'question' ? p.response.answer === undefined : typeof p.response.approved !== 'boolean') {
+      invalid(item.kind === 'question' ? 'a question needs response.answer (a string, or null to decline)' : 'an approval needs response.approved (true or false)');
+    }
+    return { item: inbox.inbox.respond(p.itemId, p.response) };
+  });
   on('hunk/decide', (p) => {
     if (typeof p.changeId !== 'number') invalid('changeId must be a number');
     if (!Array.isArray(p.decisions) || p.decisions.length === 0) invalid('decisions must be a non-empty array');

@@ -21,6 +21,8 @@ import { Store } from './store/store';
 import { MissionEngine } from './engine/missionEngine';
 import type { Notifier } from './engine/notifier';
 import { registerHandlers } from './handlers';
+import { InboxStore } from './store/inbox';
+import { Inbox } from './engine/inbox';
 
 const connection = createConnection(ProposedFeatures.all);
 let engine: MissionEngine | undefined;
@@ -48,8 +50,7 @@ const notifier: Notifier = {
   agentDelta: (missionId, agentId, taskId, role, delta) =>
     notify('agent/didStream', { missionId, agentId, taskId, role, kind: 'delta', delta }),
   changes: (missionId, changes) => notify('change/didChange', { missionId, changes }),
-  requestApproval: (params) => connection.sendRequest('approval/request', params),
-  askUser: (params) => connection.sendRequest('user/ask', params),
+  inbox: (item) => notify('inbox/didChange', { item }),
 };
 
 connection.onInitialize(async (params) => {
@@ -57,7 +58,9 @@ connection.onInitialize(async (params) => {
   const dataDir = opts.dataDir ?? path.join(os.tmpdir(), 'taskforce');
   const db = await Db.open(opts.dbPath === undefined ? path.join(dataDir, 'taskforce.db') : opts.dbPath);
   store = new Store(db);
-  engine = new MissionEngine({ store, notifier, dataDir, env: process.env });
+  const inboxStore = new InboxStore(db);
+  const inbox = new Inbox(inboxStore, (item) => notifier.inbox(item));
+  engine = new MissionEngine({ store, notifier, dataDir, env: process.env, inbox });
   engine.onRunningChanged = sendStatus;
   registerHandlers(
     <M extends ServerRequestMethod>(method: M, fn: (p: ServerRequests[M]['params']) => Promise<ServerRequests[M]['result']> | ServerRequests[M]['result']) =>
@@ -71,6 +74,7 @@ connection.onInitialize(async (params) => {
       }),
     store,
     engine,
+    { store: inboxStore, inbox },
     (missionId) => {
       notifier.changes(missionId, store!.listChanges(missionId));
       const m = store!.listMissions().find((x) => x.id === missionId);

@@ -10,6 +10,7 @@ import type { Store } from '../store/store';
 import type { Notifier } from './notifier';
 import { MissionRun } from './missionRun';
 import { PauseGate } from './pauseGate';
+import type { Inbox } from './inbox';
 
 /** Options of the engine. */
 export interface EngineOptions {
@@ -19,6 +20,7 @@ export interface EngineOptions {
   dataDir: string;
   /** Environment holding provider keys (the server's own). */
   env: NodeJS.ProcessEnv;
+  inbox: Inbox;
 }
 
 interface Running {
@@ -42,6 +44,7 @@ export class MissionEngine {
     for (const m of o.store.missionsInState(['planning', 'running', 'paused', 'awaiting_plan_approval'])) {
       o.store.setMissionState(m.id, 'interrupted', 'The server stopped while this mission was running.');
     }
+    o.inbox.cancelStale();
   }
 
   /** Number of missions running in this process. */

@@ -20,6 +20,7 @@ import type { Store } from '../store/store';
 import { runAgent, CancelledError, type AgentOutcome } from './agentLoop';
 import type { Notifier } from './notifier';
 import { PauseGate } from './pauseGate';
+import type { Inbox } from './inbox';
 import { Planner } from './planner';
 import { loadRole } from './roles';
 import { makeToolContext } from './toolContext';
@@ -38,6 +39,7 @@ export interface RunEnv {
   /** Aborted by mission/cancel. */
   signal: AbortSignal;
   gate: PauseGate;
+  inbox: Inbox;
   /** Called when this run's number of running workers changes. */
   onWorkers: (running: number) => void;
 }
@@ -75,9 +77,13 @@ export class MissionRun {
     return this.e.params.config;
   }
 
-  /** Runs the mission to its end; never throws (the outcome is the mission's state). */
+  /**
+   * Runs the mission to its end; never throws (the outcome is the mission's state). The
+   * final state is announced only after every sandbox is cleaned up.
+   */
   async execute(): Promise<void> {
     const store = this.e.store;
+    let final: { state: MissionState; error?: string } = { state: 'completed' };
     try {
       this.setState('planning');
       const dir = path.join(this.e.dataDir, 'sandboxes', this.id);
@@ -97,7 +103,6 @@ export class MissionRun {
       this.setState(this.e.gate.paused ? 'paused' : 'running');
       await this.schedule();
       await this.collectChanges();
-      this.setState('completed');
     } catch (err) {
       const cancelled = this.e.signal.aborted;
       this.stop.abort();
@@ -107,13 +112,13 @@ export class MissionRun {
         }
       }
       if (this.integrator) await this.collectChanges().catch(() => undefined);
-      const message = cancelled ? 'Cancelled by the user.' : (err as Error).message;
-      this.setState(cancelled ? 'cancelled' : 'failed', message);
+      final = cancelled ? { state: 'cancelled', error: 'Cancelled by the user.' } : { state: 'failed', error: (err as Error).message };
     } finally {
       await this.integrator?.dispose().catch(() => undefined);
       await this.sandbox?.dispose().catch(() => undefined);
       store.setMissionSandbox(this.id, null, null, null);
     }
+    this.setState(final.state, final.error);
   }
 
   private setState(state: MissionState, error?: string): void {
@@ -226,7 +231,7 @@ export class MissionRun {
     if (!existing) store.createAgent({ id: agentId, missionId: this.id, taskId: task.id, role: task.role, provider: this.config.provider, model });
     const attempt = Math.max(1, task.attempts + (existing ? 1 : 0));
     this.updateTask(task.id, { state: 'running', agentId, attempts: attempt, startedAt: task.startedAt ?? Date.now() });
-    const ctx = makeToolContext({ ...this.e, taskId: task.id, agentId, root: worktree.root, config: this.config, signal: this.stop.signal });
+    const ctx = makeToolContext({ ...this.e, taskId: task.id, agentId, root: worktree.root, config: this.config, signal: this.stop.signal, writeSet: task.writeSet });
     const max = Math.max(1, this.config.maxTaskAttempts ?? 3);
     let current = attempt;
     let opening: string;

@@ -1,18 +1,15 @@
 /**
  * What the engine tells its client as things happen. The server implements it with
  * JSON-RPC notifications (mission/didChange, task/didChange, agent/didStream,
- * change/didChange); the client asks back with requests for approvals and questions.
+ * change/didChange, inbox/didChange). The client answers inbox items with inbox/respond.
  */
 import type {
   AgentRole,
-  ApprovalRequestParams,
-  ApprovalRequestResult,
   ChangeInfo,
+  InboxItem,
   MissionEvent,
   MissionSummary,
   TaskInfo,
-  UserAskParams,
-  UserAskResult,
 } from '../../protocol/protocol';
 
 export interface Notifier {
@@ -23,8 +20,6 @@ export interface Notifier {
   /** A streamed piece of assistant text (not stored until the turn ends). */
   agentDelta(missionId: string, agentId: string, taskId: string | null, role: AgentRole, delta: string): void;
   changes(missionId: string, changes: ChangeInfo[]): void;
-  /** Asks the client to approve a command; resolves with the decision. */
-  requestApproval(params: ApprovalRequestParams): Promise<ApprovalRequestResult>;
-  /** Asks the client's user a question. */
-  askUser(params: UserAskParams): Promise<UserAskResult>;
+  /** An inbox item opened or answered. */
+  inbox(item: InboxItem): void;
 }

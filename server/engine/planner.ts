@@ -14,6 +14,7 @@ import type { Notifier } from './notifier';
 import { validatePlan } from './plan';
 import { loadRole } from './roles';
 import { makeToolContext } from './toolContext';
+import type { Inbox } from './inbox';
 import { workspaceSummary } from './workspaceSummary';
 import { orderOverlappingTasks } from './writeSets';
 
@@ -30,6 +31,7 @@ export interface PlannerEnv {
   root: string;
   beforeTurn: () => Promise<void>;
   publishTask: (t: TaskInfo) => void;
+  inbox: Inbox;
 }
 
 export class Planner {

@@ -1,28 +1,29 @@
 /**
- * Builds the ToolContext of an agent: its sandbox root, the mission's cancel signal, the
- * command policy, approval and question requests routed to the client (and dropped when
- * the mission is cancelled), and an environment without provider keys.
+ * Builds the ToolContext of an agent: its sandbox root, the cancel signal, the command
+ * allowlist, and the mission's policy (server/engine/policy.ts) deciding which commands,
+ * deletions and writes outside the task's write-set run at once and which wait in the
+ * inbox for the user. Child processes get an environment without provider keys.
  */
-import type { MissionConfig } from '../../protocol/protocol';
+import picomatch from 'picomatch';
+import type { ApprovalSubject, MissionConfig } from '../../protocol/protocol';
 import type { ToolContext } from '../tools/types';
-import type { Notifier } from './notifier';
+import type { Inbox } from './inbox';
+import { DEFAULT_POLICY, verdict } from './policy';
 
 /** Environment variables a child process must never see. */
 export const SECRET_ENV = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
 
-/** Resolves with `p`, or with `fallback` as soon as `signal` aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, fallback: T): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return resolve(fallback);
-    const onAbort = () => resolve(fallback);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+/** Whether a workspace-relative path is in a write-set (picomatch globs; `dir/` means all under it). */
+export function inWriteSet(relPath: string, writeSet: readonly string[]): boolean {
+  return writeSet.some((g) => {
+    const glob = g.replace(/^\.\//, '').replace(/\/$/, '/**');
+    return picomatch(glob, { dot: true })(relPath);
   });
 }
 
 /** The context for one agent working in `root`. */
 export function makeToolContext(o: {
-  notifier: Notifier;
+  inbox: Inbox;
   env: NodeJS.ProcessEnv;
   missionId: string;
   taskId: string | null;
@@ -30,22 +31,40 @@ export function makeToolContext(o: {
   root: string;
   config: MissionConfig;
   signal: AbortSignal;
+  /** The task's write-set; writes elsewhere follow the policy. */
+  writeSet?: readonly string[];
 }): ToolContext {
   const env: NodeJS.ProcessEnv = { ...o.env };
   for (const k of SECRET_ENV) delete env[k];
-  const { missionId, taskId, agentId, root, signal } = o;
+  const { missionId, taskId, agentId, root, signal, inbox } = o;
+  const policy = o.config.policy ?? DEFAULT_POLICY;
+  const who = taskId ?? 'planner';
+  const decide = async (subject: ApprovalSubject, title: string, detail: string, allowlisted = false) => {
+    const item = { missionId, taskId, agentId, kind: 'approval' as const, subject, title, detail };
+    if (verdict(policy, subject, allowlisted) === 'run') {
+      inbox.record(item, { approved: true, reason: `allowed by the ${policy} policy` });
+      return { approved: true };
+    }
+    const r = await inbox.ask(item, signal, { approved: false, reason: 'The mission was cancelled.' });
+    return { approved: r.approved === true, reason: r.reason };
+  };
   return {
     root,
     signal,
     env,
-    allowedCommands: o.config.allowedCommands,
+    // Under human-required every command asks, so none is pre-allowed.
+    allowedCommands: policy === 'human-required' ? [] : o.config.allowedCommands,
     commandTimeoutMs: o.config.commandTimeoutMs ?? 120_000,
     outputCapChars: 16_000,
-    requestApproval: (command) =>
-      untilAborted(o.notifier.requestApproval({ missionId, taskId, agentId, kind: 'command', command, cwd: root }), signal, {
-        approved: false,
-        reason: 'The mission was cancelled.',
-      }),
-    askUser: async (question) => (await untilAborted(o.notifier.askUser({ missionId, taskId, agentId, question }), signal, { answer: null })).answer,
+    requestApproval: (command) => decide('command', `${who} wants to run \`${command}\``, command),
+    askUser: async (question) => {
+      const r = await inbox.ask({ missionId, taskId, agentId, kind: 'question', title: `${who} asks`, detail: question }, signal, { answer: null });
+      return r.answer ?? null;
+    },
+    checkWrite: async (relPath, op) => {
+      if (op === 'delete') return decide('delete', `${who} wants to delete ${relPath}`, relPath);
+      if (o.writeSet && inWriteSet(relPath, o.writeSet)) return { approved: true };
+      return decide('write_outside_write_set', `${who} wants to write ${relPath}, outside its write-set`, `${relPath} (write-set: ${o.writeSet?.join(', ') || 'none'})`);
+    },
   };
 }

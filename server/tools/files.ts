@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Tool, ToolOutcome } from './types';
+import type { Tool, ToolContext, ToolOutcome } from './types';
 import { isErrno, resolveInRoot } from './paths';
 
 /** Directories listed but never descended into (and skipped by search). */
@@ -25,6 +25,18 @@ export function isBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 8000);
   for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
   return false;
+}
+
+/**
+ * Asks ctx.checkWrite (the mission's policy) whether `relPath` may be written or deleted;
+ * returns the refusal observation, or null to go ahead.
+ */
+async function writeGate(ctx: ToolContext, relPath: string, op: 'write' | 'delete'): Promise<ToolOutcome | null> {
+  if (!ctx.checkWrite) return null;
+  const decision = await ctx.checkWrite(relPath, op);
+  if (decision.approved) return null;
+  const why = decision.reason?.trim() ? ` Reason: ${decision.reason.trim()}` : '';
+  return fail(`The user did not allow ${op === 'delete' ? 'deleting' : 'writing'} ${relPath}.${why} Nothing was changed.`);
 }
 
 function fail(content: string): ToolOutcome {
@@ -217,6 +229,8 @@ export const writeFileTool: Tool = {
     const content = args.content as string;
     const st = await statOrNull(absPath);
     if (st?.isDirectory()) return fail(`${relPath} is a directory; cannot write it as a file.`);
+    const refused = await writeGate(ctx, relPath, 'write');
+    if (refused) return refused;
     await fs.mkdir(path.dirname(absPath), { recursive: true });
     await fs.writeFile(absPath, content, 'utf8');
     const lines = splitLines(content).length;
@@ -256,6 +270,8 @@ export const deleteFileTool: Tool = {
       }
       throw err;
     }
+    const refused = await writeGate(ctx, relPath, 'delete');
+    if (refused) return refused;
     if (st.isDirectory()) {
       try {
         await fs.rmdir(absPath);
@@ -330,6 +346,8 @@ export const editFileTool: Tool = {
           `include more context so that it matches exactly once. Nothing was changed.`,
       );
     }
+    const refused = await writeGate(ctx, relPath, 'write');
+    if (refused) return refused;
     const at = hits[0];
     const updated = text.slice(0, at) + newText + text.slice(at + oldText.length);
     await fs.writeFile(absPath, updated, 'utf8');

@@ -22,6 +22,11 @@ export interface ToolContext {
   requestApproval(command: string): Promise<{ approved: boolean; reason?: string }>;
   /** Asks the user a question; null when no answer is available. */
   askUser(question: string): Promise<string | null>;
+  /**
+   * Asks whether a file may be written or deleted (deletions, writes outside the task's
+   * write-set), per the mission's policy. Absent: everything may be written.
+   */
+  checkWrite?(relPath: string, op: 'write' | 'delete'): Promise<{ approved: boolean; reason?: string }>;
   /** Environment for child processes (provider keys already removed). */
   env: NodeJS.ProcessEnv;
 }

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type {
   AgentDidStreamParams,
-  ApprovalRequestParams,
+  InboxItem,
   MissionConfig,
   MissionState,
   MissionSummary,
@@ -79,7 +79,10 @@ export interface TestServer {
   missions: MissionSummary[];
   tasks: TaskInfo[];
   streams: AgentDidStreamParams[];
-  approvals: ApprovalRequestParams[];
+  /** Approval items the user was asked (not those a policy decided). */
+  approvals: InboxItem[];
+  /** Every inbox item announcement. */
+  inbox: InboxItem[];
   /** Resolves with the mission's final summary. */
   waitForEnd(missionId: string, timeoutMs?: number): Promise<MissionSummary>;
   close(): Promise<void>;
@@ -87,12 +90,13 @@ export interface TestServer {
 
 /**
  * Starts dist/server.js over stdio.
- * @param approve decides approval requests (default: deny).
+ * @param approve decides approval items in the inbox (default: deny).
+ * @param answer answers questions (default: no answer).
  * @param env the server's environment; when given, its stderr is piped (server.process.stderr).
  */
 export async function startTestServer(
   dataDir: string,
-  opts: { dbPath?: string | null; approve?: (p: ApprovalRequestParams) => boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: { dbPath?: string | null; approve?: (p: InboxItem) => boolean; answer?: (p: InboxItem) => string | null; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestServer> {
   const server = await startServer(
     { dbPath: opts.dbPath === undefined ? path.join(dataDir, 'taskforce.db') : opts.dbPath, dataDir },
@@ -105,6 +109,7 @@ export async function startTestServer(
     tasks: [],
     streams: [],
     approvals: [],
+    inbox: [],
     waitForEnd: (missionId, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`mission ${missionId} did not end within ${timeoutMs} ms`)), timeoutMs);
@@ -132,10 +137,15 @@ export async function startTestServer(
   server.onNotification('mission/didChange', (p) => t.missions.push(p.mission));
   server.onNotification('task/didChange', (p) => t.tasks.push(p.task));
   server.onNotification('agent/didStream', (p) => t.streams.push(p));
-  server.onRequest('approval/request', async (p) => {
-    t.approvals.push(p);
-    return { approved: opts.approve ? opts.approve(p) : false };
+  server.onNotification('inbox/didChange', ({ item }) => {
+    t.inbox.push(item);
+    if (item.state !== 'open') return;
+    if (item.kind === 'question') {
+      void server.request('inbox/respond', { itemId: item.id, response: { answer: opts.answer ? opts.answer(item) : null } });
+      return;
+    }
+    t.approvals.push(item);
+    void server.request('inbox/respond', { itemId: item.id, response: { approved: opts.approve ? opts.approve(item) : false } });
   });
-  server.onRequest('user/ask', async () => ({ answer: null }));
   return t;
 }

@@ -236,7 +236,12 @@ test('a command outside the allowlist waits for approval; a denial goes back to 
   assert.equal(mission.state, 'completed', mission.error);
   const asked = ts.approvals.filter((a) => a.missionId === missionId);
   assert.equal(asked.length, 1);
-  assert.equal(asked[0].command, 'echo hello > greeting.txt');
+  assert.equal(asked[0].detail, 'echo hello > greeting.txt');
+  assert.equal(asked[0].subject, 'command');
+  const decided = ts.inbox.find((i) => i.id === asked[0].id && i.state === 'answered');
+  assert.equal(decided?.respondedBy, 'user', 'the decision is stored with who made it');
+  assert.equal(decided?.response?.approved, false);
+  assert.ok(decided?.respondedAt);
   const { events } = await ts.server.request('mission/events', { missionId });
   const result = events.find((e) => e.kind === 'tool_result' && e.tool === 'run_command');
   assert.equal(result?.ok, false);

@@ -119,7 +119,7 @@ test('two workers editing the same file in different places are merged cleanly',
     planner: planner([task('top', ['top.txt']), task('bottom', ['bottom.txt'])]),
     top: [edit('shared.txt', 'line 1\n', 'line 1 (edited by top)\n', 100), finish()],
     bottom: [edit('shared.txt', 'line 20\n', 'line 20 (edited by bottom)\n', 100), finish()],
-  });
+  }, { policy: 'autonomous' }); // both write outside their write-sets, on purpose
   assert.equal(mission.state, 'completed', mission.error);
   assert.ok(!detail.tasks.some((t) => t.kind === 'resolve_conflict'), 'no conflict task');
   const merged = await proposed(missionId, 'shared.txt');
@@ -135,7 +135,7 @@ test('two workers editing the same lines: a resolve-conflict task, then a resolv
     fast: [edit('config.txt', 'port = 80', 'port = 8080'), finish()],
     slow: [edit('config.txt', 'port = 80', 'port = 80\nhost = example.org', 400), finish()],
     'slow-merge': [read('config.txt'), write('config.txt', 'port = 8080\nhost = example.org\n'), finish('kept both')],
-  });
+  }, { policy: 'autonomous' }); // both write outside their write-sets, on purpose
   assert.equal(mission.state, 'completed', mission.error);
   const resolver = detail.tasks.find((t) => t.kind === 'resolve_conflict');
   assert.equal(resolver?.id, 'slow-merge');
