@@ -4,7 +4,7 @@
  * the server process's environment; they never cross JSON-RPC, so no trace logs them.
  */
 import * as vscode from 'vscode';
-import type { AgentRole, MissionConfig, PanelState, ProviderName, ServerState } from '../protocol/protocol';
+import type { AgentRole, MissionConfig, PanelState, PolicyName, ProviderName, ServerState } from '../protocol/protocol';
 
 /** SecretStorage keys for the provider API keys. */
 export const SECRET_KEYS = { openai: 'taskforce.apiKey.openai', anthropic: 'taskforce.apiKey.anthropic' } as const;
@@ -96,6 +96,8 @@ export class TaskforceConfig {
       allowedCommands: s.get<string[]>('allowedCommands', []),
       maxParallelWorkers: s.get<number>('maxParallelWorkers', 3),
       maxTaskAttempts: s.get<number>('maxTaskAttempts', 3),
+      policy: s.get<PolicyName>('policy', 'supervised'),
+      autoApply: s.get<boolean>('autoApply', false),
     };
   }
 

@@ -10,6 +10,7 @@ import { MissionsViewProvider } from './missionsView';
 import { registerReview } from './review';
 import { registerCommands, startMission } from './commands';
 import { registerInboxNotifications } from './inbox';
+import { registerMissionProgress } from './missionProgress';
 
 let server: TaskforceServer | undefined;
 
@@ -50,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   registerCommands(context, srv, config, missions);
   registerInboxNotifications(context, srv, (item) => missions.showMission(item.missionId));
+  registerMissionProgress(context, srv, review);
 
   // Start the server without holding up activation; failures show in the output channel.
   srv.start().catch((err: Error) => {

@@ -46,6 +46,7 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
   private lastStatus: ServerDidChangeStatusParams | undefined;
   private serverState: ServerState = 'stopped';
   private stopping = false;
+  private usage = { tokens: 0, costUsd: 0 };
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -182,6 +183,12 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
     return { dispose: () => this.startListeners.delete(handler) };
   }
 
+  /** Tokens and cost (USD) of the running missions, shown in the status bar item. */
+  setRunningUsage(tokens: number, costUsd: number): void {
+    this.usage = { tokens, costUsd };
+    this.setState(this.serverState);
+  }
+
   private onStatus(p: ServerDidChangeStatusParams): void {
     this.lastStatus = p;
     this.setState(p.state, p.message);
@@ -192,8 +199,11 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
     const running = this.lastStatus?.runningMissions ?? 0;
     const workers = this.lastStatus?.runningWorkers ?? 0;
     const icon = { starting: '$(loading~spin)', ready: '$(hubot)', busy: '$(sync~spin)', error: '$(error)', stopped: '$(circle-slash)' }[state];
+    const tokens = this.usage.tokens >= 1000 ? `${(this.usage.tokens / 1000).toFixed(1)}k` : String(this.usage.tokens);
     this.statusItem.text =
-      state === 'busy' ? `${icon} Taskforce: ${running} mission${running === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}` : `${icon} Taskforce`;
+      state === 'busy'
+        ? `${icon} Taskforce: ${running} mission${running === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'} · ${tokens} tokens · $${this.usage.costUsd.toFixed(2)}`
+        : `${icon} Taskforce`;
     this.statusItem.tooltip = new vscode.MarkdownString(
       `**Taskforce server:** ${state}${this.lastStatus ? ` (pid ${this.lastStatus.pid})` : ''}\n\n${message ?? ''}\n\nClick to open Missions.`,
     );

@@ -112,6 +112,9 @@ export interface MissionSummary {
   usage: UsageTotals;
   /** Count of proposed changes still waiting for a decision. */
   pendingChanges: number;
+  policy: PolicyName;
+  /** Autonomous missions only: changes whose checks passed are applied without review. */
+  autoApply: boolean;
 }
 
 /** The result of one check command run in a task's sandbox: the evidence a task is done. */

@@ -94,6 +94,22 @@ export function registerHandlers(
   };
   on('change/accept', decide('accepted'));
   on('change/reject', decide('rejected'));
+  on('agent/sendMessage', (p) => {
+    const m = requireMission(store, p.missionId);
+    const agentId = requireString(p.agentId, 'agentId');
+    const text = requireString(p.text, 'text');
+    try {
+      return { delivery: engine.sendMessage(m.id, agentId, text) };
+    } catch (err) {
+      invalid((err as Error).message);
+    }
+  });
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    on(`task/${action}`, (p) => {
+      const m = requireMission(store, p.missionId);
+      return { ok: engine.controlTask(m.id, requireString(p.taskId, 'taskId'), action) };
+    });
+  }
   on('inbox/list', (p) => ({ items: inbox.store.list({ missionId: p.missionId, openOnly: p.openOnly === true }) }));
   on('inbox/respond', (p) => {
     if (typeof p.itemId !== 'number') invalid('itemId must be a number');

@@ -53,6 +53,10 @@ export interface AgentRunOptions {
   onFinish?: (report: TaskReport) => Promise<string | null>;
   /** Awaited before every model turn (the mission's pause gate). Rejects when cancelled. */
   beforeTurn?: () => Promise<void>;
+  /** The user's chat messages waiting for this agent; delivered before its next turn. */
+  takeMessages?: () => string[];
+  /** Called after each model call's usage is stored (to announce the new totals). */
+  onUsage?: () => void;
 }
 
 /** How a run ended. */
@@ -92,6 +96,7 @@ export async function runAgent(o: AgentRunOptions): Promise<AgentOutcome> {
   for (let turn = 1; turn <= o.maxTurns; turn++) {
     if (o.beforeTurn) await o.beforeTurn();
     if (o.ctx.signal.aborted) throw new CancelledError();
+    for (const text of o.takeMessages?.() ?? []) push({ role: 'user', content: `Message from the user: ${text}` });
     const turnStart = performance.now();
     const result = await o.provider
       .complete({
@@ -119,6 +124,7 @@ export async function runAgent(o: AgentRunOptions): Promise<AgentOutcome> {
       costUsd: o.providerName === 'replay' ? 0 : costUsd(o.model, result.inputTokens, result.outputTokens),
       modelMs,
     });
+    o.onUsage?.();
     push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
     if (result.text.trim()) event({ kind: 'text', text: result.text });
 

@@ -121,6 +121,25 @@ export class MissionEngine {
     return true;
   }
 
+  /**
+   * A user message to one of a running mission's agents (see MissionRun.sendMessage).
+   * @throws Error when the mission is not running or the agent cannot take messages.
+   */
+  sendMessage(missionId: string, agentId: string, text: string): 'queued' | 'reopened' | 'replanning' {
+    const r = this.running.get(missionId);
+    if (!r) throw new Error(`mission ${missionId} is not running; messages reach agents of running missions`);
+    return r.run.sendMessage(agentId, text);
+  }
+
+  /** Per-worker control; false when the mission is not running or nothing changed. */
+  controlTask(missionId: string, taskId: string, action: 'pause' | 'resume' | 'cancel'): boolean {
+    const r = this.running.get(missionId);
+    if (!r) return false;
+    if (action === 'pause') return r.run.pauseTask(taskId);
+    if (action === 'resume') return r.run.resumeTask(taskId);
+    return r.run.cancelTask(taskId);
+  }
+
   /** Resolves when the mission is no longer running (for the CLI and tests). */
   async whenDone(missionId: string): Promise<void> {
     await this.running.get(missionId)?.done;

@@ -24,6 +24,7 @@ import type { Inbox } from './inbox';
 import { Planner } from './planner';
 import { loadRole } from './roles';
 import { makeToolContext } from './toolContext';
+import { DEFAULT_POLICY, verdict } from './policy';
 import { failedChecksMessage, runChecks } from './checks';
 import { conflictTask, reviewDiffMessage, workerOpening } from './taskMessages';
 
@@ -57,6 +58,15 @@ export class MissionRun {
   private readonly startRefs = new Map<string, string>();
   private readonly findings = new Map<string, string[]>();
   private readonly rereview = new Set<string>();
+  /** The user's chat messages per agent id, delivered at the agent's next turn. */
+  private readonly mailbox = new Map<string, string[]>();
+  /** Requests from the user that reopen finished tasks, per task id. */
+  private readonly userRequests = new Map<string, string>();
+  private readonly taskGates = new Map<string, PauseGate>();
+  private readonly taskStops = new Map<string, AbortController>();
+  /** Work the scheduler must wait for besides workers (a replan the user asked for). */
+  private readonly sideWork = new Set<Promise<void>>();
+  private scheduling = false;
   private mergeLock: Promise<void> = Promise.resolve();
   private fatal: Error | undefined;
   private workers = 0;
@@ -98,8 +108,11 @@ export class MissionRun {
         root: this.sandbox.root,
         beforeTurn: () => this.e.gate.wait(this.stop.signal),
         publishTask: (t) => this.publishTask(t),
+        takeMessages: () => this.takeMessages(`${this.id}:planner`),
+        onUsage: () => this.publishMission(),
       });
       await this.planner.plan();
+      await this.approvePlan();
       this.setState(this.e.gate.paused ? 'paused' : 'running');
       await this.schedule();
       await this.collectChanges();
@@ -124,8 +137,122 @@ export class MissionRun {
   private setState(state: MissionState, error?: string): void {
     this.e.store.setMissionState(this.id, state, error);
     this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: null, kind: 'state', text: error ? `${state}: ${error}` : state });
+    this.publishMission();
+  }
+
+  /** Announces the mission's summary (state, usage totals, pending changes). */
+  private publishMission(): void {
     const m = this.e.store.listMissions().find((x) => x.id === this.id);
     if (m) this.e.notifier.mission(m);
+  }
+
+  /**
+   * Under a policy that requires it, the plan waits in the inbox for the user's approval.
+   * A denial goes back to the planner with the reason (bounded), then the mission fails.
+   * @throws Error when the user keeps rejecting the plan.
+   */
+  private async approvePlan(): Promise<void> {
+    const policy = this.config.policy ?? DEFAULT_POLICY;
+    if (verdict(policy, 'plan') === 'run') return;
+    const max = this.config.maxPlanRetries ?? 2;
+    for (let round = 0; ; round++) {
+      this.setState('awaiting_plan_approval');
+      const tasks = this.e.store.listTasks(this.id).filter((t) => t.state === 'pending');
+      const plan = this.e.store.getMission(this.id)?.plan;
+      const detail = [plan?.summary ?? '', ...tasks.map((t) => `${t.id} (${t.role}${t.dependsOn.length ? `, after ${t.dependsOn.join(', ')}` : ''}): ${t.title}`)].join('\n');
+      const r = await this.e.inbox.ask(
+        { missionId: this.id, taskId: null, agentId: `${this.id}:planner`, kind: 'approval', subject: 'plan', title: `The plan for "${this.e.params.goal.slice(0, 80)}" needs your approval`, detail },
+        this.stop.signal,
+        { approved: false, reason: 'The mission was cancelled.' },
+      );
+      if (this.stop.signal.aborted) throw new CancelledError();
+      if (r.approved) return;
+      if (round >= max) throw new Error(`the plan was rejected ${round + 1} times${r.reason ? `: ${r.reason}` : ''}`);
+      await this.planner.fromUser(`I rejected the plan${r.reason ? `: ${r.reason}` : ''}. Make a new one.`);
+    }
+  }
+
+  private takeMessages(agentId: string): string[] {
+    const list = this.mailbox.get(agentId) ?? [];
+    this.mailbox.delete(agentId);
+    return list;
+  }
+
+  /**
+   * A user message to an agent: queued for a running (or not yet started) agent's next
+   * turn; reopens a finished task with the request; makes the planner replan.
+   * @throws Error when the agent is unknown or the task cannot take messages now.
+   */
+  sendMessage(agentId: string, text: string): 'queued' | 'reopened' | 'replanning' {
+    const store = this.e.store;
+    const taskId = agentId === `${this.id}:planner` ? null : agentId.slice(this.id.length + 1);
+    const task = taskId === null ? undefined : store.getTask(this.id, taskId);
+    if (taskId !== null && (!agentId.startsWith(`${this.id}:`) || !task)) throw new Error(`no agent ${agentId} in mission ${this.id}`);
+    const record = () => {
+      const e = store.appendEvent({ missionId: this.id, agentId, taskId, kind: 'user_message', text });
+      this.e.notifier.agentEvent(e, task?.role ?? 'planner');
+    };
+    if (!task) {
+      record();
+      const planning = store.getMission(this.id)?.state === 'planning';
+      if (planning) {
+        this.mailbox.set(agentId, [...(this.mailbox.get(agentId) ?? []), text]);
+        return 'queued';
+      }
+      const work = this.planner.fromUser(text).catch((err: Error) => {
+        store.appendEvent({ missionId: this.id, agentId, taskId: null, kind: 'error', text: `replanning for the user failed: ${err.message}` });
+      });
+      this.sideWork.add(work);
+      void work.finally(() => this.sideWork.delete(work));
+      return 'replanning';
+    }
+    if (task.state === 'done' && task.kind === 'work') {
+      if (!this.scheduling) throw new Error(`the mission is no longer running, so ${task.id} cannot be reopened`);
+      record();
+      this.userRequests.set(task.id, text);
+      this.updateTask(task.id, { state: 'pending' });
+      return 'reopened';
+    }
+    if (['failed', 'skipped'].includes(task.state)) throw new Error(`task ${task.id} is ${task.state}; it cannot take messages`);
+    record();
+    this.mailbox.set(agentId, [...(this.mailbox.get(agentId) ?? []), text]);
+    return 'queued';
+  }
+
+  /** Pauses one worker at its next turn boundary. */
+  pauseTask(taskId: string): boolean {
+    const gate = this.taskGate(taskId);
+    const changed = gate.pause();
+    if (changed) this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${taskId}`, taskId, kind: 'info', text: 'paused by the user' });
+    return changed;
+  }
+
+  resumeTask(taskId: string): boolean {
+    const changed = this.taskGate(taskId).resume();
+    if (changed) this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${taskId}`, taskId, kind: 'info', text: 'resumed by the user' });
+    return changed;
+  }
+
+  /** Cancels one worker (its task is skipped, and so are tasks that depend on it). */
+  cancelTask(taskId: string): boolean {
+    const task = this.e.store.getTask(this.id, taskId);
+    if (!task || FINISHED_TASK.includes(task.state)) return false;
+    this.taskStopper(taskId).abort();
+    if (task.state === 'pending' || task.state === 'ready') this.updateTask(taskId, { state: 'skipped', error: 'cancelled by the user', endedAt: Date.now() });
+    this.taskGate(taskId).resume();
+    return true;
+  }
+
+  private taskGate(taskId: string): PauseGate {
+    let g = this.taskGates.get(taskId);
+    if (!g) this.taskGates.set(taskId, (g = new PauseGate()));
+    return g;
+  }
+
+  private taskStopper(taskId: string): AbortController {
+    let c = this.taskStops.get(taskId);
+    if (!c) this.taskStops.set(taskId, (c = new AbortController()));
+    return c;
   }
 
   /** Mission state after pause/resume (called by the engine). */
@@ -147,6 +274,15 @@ export class MissionRun {
   // ───────────── scheduling ─────────────
 
   private async schedule(): Promise<void> {
+    this.scheduling = true;
+    try {
+      await this.scheduleLoop();
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private async scheduleLoop(): Promise<void> {
     const max = Math.max(1, this.config.maxParallelWorkers ?? 3);
     const active = new Map<string, Promise<void>>();
     for (;;) {
@@ -163,12 +299,24 @@ export class MissionRun {
           this.runTask(t).finally(() => active.delete(t.id)),
         );
       }
+      // A task whose dependency was cancelled (or failed, with nothing replanned) cannot run.
+      if (this.sideWork.size === 0) {
+        const dead = new Set(tasks.filter((t) => t.state === 'skipped' || (t.state === 'failed' && t.kind !== 'resolve_conflict')).map((t) => t.id));
+        for (const t of tasks) {
+          const blocker = t.state === 'pending' && !active.has(t.id) ? t.dependsOn.find((d) => dead.has(d)) : undefined;
+          if (blocker) this.updateTask(t.id, { state: 'skipped', error: `${blocker}, which it depends on, did not finish`, endedAt: Date.now() });
+        }
+      }
+      if (active.size === 0 && this.sideWork.size > 0) {
+        await Promise.race(this.sideWork);
+        continue;
+      }
       if (active.size === 0) {
-        const open = tasks.filter((t) => !FINISHED_TASK.includes(t.state));
+        const open = this.e.store.listTasks(this.id).filter((t) => !FINISHED_TASK.includes(t.state));
         if (open.length === 0) return;
         throw new Error(`tasks ${open.map((t) => t.id).join(', ')} cannot start: a task they depend on did not finish`);
       }
-      await Promise.race(active.values());
+      await Promise.race([...active.values(), ...this.sideWork]);
     }
   }
 
@@ -181,6 +329,7 @@ export class MissionRun {
   private async runTask(task: TaskInfo): Promise<void> {
     let worktree: TaskWorktree | undefined;
     const signal = this.stop.signal;
+    const taskSignal = this.taskStopper(task.id).signal;
     this.setWorkers(+1);
     try {
       const startRef = this.startRefs.get(task.id) ?? this.integratedRef;
@@ -196,7 +345,13 @@ export class MissionRun {
       if (outcome.kind !== 'finished') throw new TaskFailed(`task ${task.id} ended without finish_task`);
       await this.integrate(task, worktree, outcome.report);
     } catch (err) {
-      if (err instanceof CancelledError || signal.aborted) return;
+      if (signal.aborted) return;
+      if (taskSignal.aborted) {
+        this.updateTask(task.id, { state: 'skipped', error: 'cancelled by the user', endedAt: Date.now() });
+        this.taskStops.delete(task.id);
+        return;
+      }
+      if (err instanceof CancelledError) return;
       const message = (err as Error).message;
       if (task.kind === 'resolve_conflict') {
         await this.leaveConflictToUser(task, message).catch((e: Error) => {
@@ -231,7 +386,8 @@ export class MissionRun {
     if (!existing) store.createAgent({ id: agentId, missionId: this.id, taskId: task.id, role: task.role, provider: this.config.provider, model });
     const attempt = Math.max(1, task.attempts + (existing ? 1 : 0));
     this.updateTask(task.id, { state: 'running', agentId, attempts: attempt, startedAt: task.startedAt ?? Date.now() });
-    const ctx = makeToolContext({ ...this.e, taskId: task.id, agentId, root: worktree.root, config: this.config, signal: this.stop.signal, writeSet: task.writeSet });
+    const signal = AbortSignal.any([this.stop.signal, this.taskStopper(task.id).signal]);
+    const ctx = makeToolContext({ ...this.e, taskId: task.id, agentId, root: worktree.root, config: this.config, signal, writeSet: task.writeSet });
     const max = Math.max(1, this.config.maxTaskAttempts ?? 3);
     let current = attempt;
     let opening: string;
@@ -239,6 +395,9 @@ export class MissionRun {
     else if (this.findings.has(task.id)) {
       opening = `The reviewer sent this task back (attempt ${attempt} of ${max}). Findings:\n${this.findings.get(task.id)!.map((f) => `- ${f}`).join('\n')}\n\nYour sandbox is fresh and holds the integrated state, including your earlier changes. Revise the work, then call finish_task again.`;
       this.findings.delete(task.id);
+    } else if (this.userRequests.has(task.id)) {
+      opening = `The user reopened this task (attempt ${attempt} of ${max}) and asks: ${this.userRequests.get(task.id)}\n\nYour sandbox is fresh and holds the integrated state, including your earlier changes. Do what the user asks, then call finish_task again.`;
+      this.userRequests.delete(task.id);
     } else if (this.rereview.delete(task.id)) {
       opening = `The work was revised. Review it again.\n\n${await this.reviewDiff(task)}`;
     } else opening = `Continue the task (attempt ${attempt} of ${max}) in a fresh sandbox holding the integrated state.`;
@@ -259,7 +418,12 @@ export class MissionRun {
       tools: toolsFor(roleDef.tools),
       ctx,
       maxTurns: this.config.maxTurnsPerAgent ?? 40,
-      beforeTurn: () => this.e.gate.wait(this.stop.signal),
+      beforeTurn: async () => {
+        await this.e.gate.wait(signal);
+        await this.taskGate(task.id).wait(signal);
+      },
+      takeMessages: () => this.takeMessages(agentId),
+      onUsage: () => this.publishMission(),
       onWaiting: (kind) => this.updateTask(task.id, { state: kind === 'input' ? 'awaiting_input' : kind === 'approval' ? 'awaiting_approval' : 'running' }),
       onFinish: async () => {
         const checks = task.kind === 'resolve_conflict' ? [] : task.checks;

@@ -32,6 +32,9 @@ export interface PlannerEnv {
   beforeTurn: () => Promise<void>;
   publishTask: (t: TaskInfo) => void;
   inbox: Inbox;
+  /** Chat messages waiting for the planner. */
+  takeMessages: () => string[];
+  onUsage: () => void;
 }
 
 export class Planner {
@@ -69,30 +72,49 @@ export class Planner {
    * @throws Error when the replan budget is used up or the planner fails.
    */
   async replan(failed: TaskInfo, reason: string): Promise<void> {
+    const header = [
+      `Task ${failed.id} ("${failed.title}") failed: ${reason}`,
+      failed.evidence.length ? `Its last checks:\n${failed.evidence.slice(-3).map((e) => `- \`${e.command}\` exit ${e.exitCode ?? 'none'}:\n${e.outputTail}`).join('\n')}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+    await this.revise(header, 'Give up on nothing the mission needs; work around the failure.', true);
+  }
+
+  /**
+   * The user wrote to the planner: it replans the tasks that have not started.
+   * @throws Error as replan.
+   */
+  async fromUser(text: string): Promise<void> {
+    await this.revise(`The user says: ${text}`, 'Change the remaining work as the user asks.', false);
+  }
+
+  /** Asks the planner for a new plan of the remaining work, after `header` (counted as a replan when `budgeted`). */
+  private async revise(header: string, advice: string, budgeted: boolean): Promise<void> {
     const previous = this.busy;
     let release: () => void = () => undefined;
     this.busy = new Promise<void>((r) => (release = r));
     await previous;
     try {
       const max = this.e.params.config.maxReplans ?? 2;
-      if (this.replans >= max) throw new Error(`the planner already replanned ${max} times`);
-      this.replans++;
+      if (budgeted && this.replans >= max) throw new Error(`the planner already replanned ${max} times`);
+      if (budgeted) this.replans++;
       const store = this.e.store;
       const tasks = store.listTasks(this.e.missionId);
-      const replaced = tasks.filter((t) => t.state === 'pending' || t.state === 'ready');
+      // Only tasks that never started are replaced; reopened or sent-back tasks keep their place.
+      const replaced = tasks.filter((t) => (t.state === 'pending' || t.state === 'ready') && t.attempts === 0);
       for (const t of replaced) {
-        store.updateTask(this.e.missionId, t.id, { state: 'skipped', error: `replaced by replan ${this.replans}`, endedAt: Date.now() });
+        store.updateTask(this.e.missionId, t.id, { state: 'skipped', error: budgeted ? `replaced by replan ${this.replans}` : 'replaced at the user\'s request', endedAt: Date.now() });
         this.e.publishTask(store.getTask(this.e.missionId, t.id)!);
       }
       const done = tasks.filter((t) => t.state === 'done');
-      const running = tasks.filter((t) => ['running', 'awaiting_input', 'awaiting_approval'].includes(t.state));
+      const running = tasks.filter((t) => ['running', 'awaiting_input', 'awaiting_approval'].includes(t.state) || ((t.state === 'pending' || t.state === 'ready') && t.attempts > 0));
       const message = [
-        `Task ${failed.id} ("${failed.title}") failed: ${reason}`,
-        failed.evidence.length ? `Its last checks:\n${failed.evidence.slice(-3).map((e) => `- \`${e.command}\` exit ${e.exitCode ?? 'none'}:\n${e.outputTail}`).join('\n')}` : '',
+        header,
         `Done (kept; new tasks may depend on them):\n${done.map((t) => `- ${t.id} ${t.title}: ${t.report?.summary ?? ''}`).join('\n') || '- none'}`,
         running.length ? `Still running (kept):\n${running.map((t) => `- ${t.id} ${t.title}`).join('\n')}` : '',
         replaced.length ? `Not started (replaced by your new plan):\n${replaced.map((t) => `- ${t.id} ${t.title}`).join('\n')}` : '',
-        'Submit a plan for the remaining work only, with new task ids. Give up on nothing the mission needs; work around the failure.',
+        `Submit a plan for the remaining work only, with new task ids. ${advice}`,
       ]
         .filter(Boolean)
         .join('\n\n');
@@ -101,7 +123,7 @@ export class Planner {
         dependable: new Set([...done, ...running].map((t) => t.id)),
       });
       this.store(plan);
-      store.appendEvent({ missionId: this.e.missionId, agentId: this.agentId, taskId: null, kind: 'info', text: `replan ${this.replans}: ${plan.tasks.map((t) => t.id).join(', ')}` });
+      store.appendEvent({ missionId: this.e.missionId, agentId: this.agentId, taskId: null, kind: 'info', text: `${budgeted ? `replan ${this.replans}` : 'replan for the user'}: ${plan.tasks.map((t) => t.id).join(', ')}` });
     } finally {
       release();
     }
@@ -136,6 +158,8 @@ export class Planner {
       maxTurns: config.maxTurnsPerAgent ?? 30,
       maxPlanRetries: config.maxPlanRetries ?? 2,
       beforeTurn: this.e.beforeTurn,
+      takeMessages: this.e.takeMessages,
+      onUsage: this.e.onUsage,
       onPlan: (candidate) => {
         const v = validatePlan(candidate, ctx);
         if (!v.ok) return v.errors;

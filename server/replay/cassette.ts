@@ -30,6 +30,11 @@ export interface CassetteTurn {
   usage?: CassetteUsage;
   /** Wait this long (ms) before answering. */
   delayMs?: number;
+  /**
+   * The turn is served only when the user messages since the agent's last answer contain
+   * this text (e.g. a steering message sent by chat); otherwise the request diverges.
+   */
+  expectUserMessage?: string;
 }
 
 /** An injected failure: answers HTTP `status` for `times` requests of the same turn, then moves on. */
@@ -110,6 +115,7 @@ export const cassetteSchema = {
           },
         },
         delayMs: { $ref: '#/definitions/delayMs' },
+        expectUserMessage: { type: 'string', minLength: 1 },
       },
     },
     toolCall: {

@@ -257,6 +257,16 @@ export class ReplayServer {
     }
 
     const entry = entries[cursor.next];
+    if (!isFault(entry) && entry.expectUserMessage !== undefined) {
+      const said = wire.trailingUserText(body);
+      if (!said.includes(entry.expectUserMessage)) {
+        throw new ReplayHttpError(
+          400,
+          `replay: agent "${agent}" turn ${turn}: expected a user message containing ${JSON.stringify(entry.expectUserMessage)}, got ${JSON.stringify(said.slice(0, 200))}`,
+          'divergence',
+        );
+      }
+    }
     if (isFault(entry)) {
       const times = entry.error.times ?? 1;
       cursor.faultAnswers++;

@@ -10,7 +10,7 @@
  * - errors: https://docs.anthropic.com/en/api/errors
  *   (`{ "type": "error", "error": { "type", "message" } }`)
  */
-import { asRecord, contentChars, sanitizeId, splitText, splitThree, sseFrame, type ReplayResponse, type WireFormat } from './wire';
+import { asRecord, contentChars, sanitizeId, splitText, splitThree, sseFrame, userTextAfterLastAssistant, type ReplayResponse, type WireFormat } from './wire';
 
 const messageId = (r: ReplayResponse): string => `msg_replay_${sanitizeId(r.agent)}_${r.turn}`;
 const stopReason = (r: ReplayResponse): 'tool_use' | 'end_turn' => (r.toolCalls.length > 0 ? 'tool_use' : 'end_turn');
@@ -59,6 +59,8 @@ export const anthropicWire: WireFormat = {
   path: '/v1/messages',
 
   toolCallId: (agent, turn, index) => `toolu_${sanitizeId(agent)}_${turn}_${index}`,
+
+  trailingUserText: (body) => userTextAfterLastAssistant(messages(body)),
 
   trailingToolResultIds(body) {
     const list = messages(body);

@@ -9,7 +9,7 @@
  *   then `data: [DONE]`)
  * - errors: `{ "error": { "message", "type", "param", "code" } }`
  */
-import { asRecord, contentChars, sanitizeId, splitText, splitThree, sseFrame, type ReplayResponse, type WireFormat } from './wire';
+import { asRecord, contentChars, sanitizeId, splitText, splitThree, sseFrame, userTextAfterLastAssistant, type ReplayResponse, type WireFormat } from './wire';
 
 const created = (): number => Math.floor(Date.now() / 1000);
 const completionId = (r: ReplayResponse): string => `chatcmpl-replay-${sanitizeId(r.agent)}-${r.turn}`;
@@ -43,6 +43,8 @@ export const openaiWire: WireFormat = {
   path: '/v1/chat/completions',
 
   toolCallId: (agent, turn, index) => `call_${sanitizeId(agent)}_${turn}_${index}`,
+
+  trailingUserText: (body) => userTextAfterLastAssistant(messages(body)),
 
   trailingToolResultIds(body) {
     const list = messages(body);

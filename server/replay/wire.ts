@@ -37,6 +37,8 @@ export interface WireFormat {
    * @throws Error with a plain message when the body is not the expected shape.
    */
   trailingToolResultIds(body: Record<string, unknown>): string[] | null;
+  /** Text of the user messages after the request's last assistant message (all of them when there is none). */
+  trailingUserText(body: Record<string, unknown>): string;
   /** Character count of the request's prompt (system + messages), for the usage estimate. */
   promptChars(body: Record<string, unknown>): number;
   /** True when the request asked for a streamed answer. */
@@ -83,6 +85,30 @@ export function splitThree(s: string): string[] {
 /** The token estimate used when a cassette entry gives no usage: ceil(chars / 4), at least 1. */
 export function estimateTokens(chars: number): number {
   return Math.max(1, Math.ceil(chars / 4));
+}
+
+/** Plain text of a message content: a string, or the `text` of its text parts/blocks. */
+export function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part) => asRecord(part))
+    .filter((p) => p?.type === 'text' && typeof p.text === 'string')
+    .map((p) => String(p!.text))
+    .join('\n');
+}
+
+/** Text of the user messages after the last assistant message of `list`. */
+export function userTextAfterLastAssistant(list: Record<string, unknown>[]): string {
+  let last = -1;
+  list.forEach((m, i) => {
+    if (m.role === 'assistant') last = i;
+  });
+  return list
+    .slice(last + 1)
+    .filter((m) => m.role === 'user')
+    .map((m) => textOf(m.content))
+    .join('\n');
 }
 
 /** Character count of a message content value (a string, or text-bearing blocks). */

@@ -35,6 +35,13 @@ const optStr = (v: unknown): string | undefined => (v === null || v === undefine
 const num = (v: unknown): number => Number(v ?? 0);
 const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
+/** The policy fields of a stored mission config. */
+function policyOf(configJson: string): Pick<MissionSummary, 'policy' | 'autoApply'> {
+  const c = JSON.parse(configJson) as MissionConfig;
+  const policy = c.policy ?? 'supervised';
+  return { policy, autoApply: policy === 'autonomous' && c.autoApply === true };
+}
+
 /** A mission row with the fields the engine needs beyond MissionSummary. */
 export interface MissionRecord extends MissionSummary {
   config: MissionConfig;
@@ -132,6 +139,7 @@ export class Store {
       error: optStr(r.error),
       usage: this.usageTotals(`mission_id = ?`, [id]),
       pendingChanges: num(this.db.get(`SELECT COUNT(*) AS n FROM changes WHERE mission_id = ? AND state = 'pending'`, [id])?.n),
+      ...policyOf(str(r.config_json)),
     };
   }
 

@@ -92,11 +92,12 @@ export interface TestServer {
  * Starts dist/server.js over stdio.
  * @param approve decides approval items in the inbox (default: deny).
  * @param answer answers questions (default: no answer).
+ * @param manual leave inbox items open: the test answers them itself.
  * @param env the server's environment; when given, its stderr is piped (server.process.stderr).
  */
 export async function startTestServer(
   dataDir: string,
-  opts: { dbPath?: string | null; approve?: (p: InboxItem) => boolean; answer?: (p: InboxItem) => string | null; env?: NodeJS.ProcessEnv } = {},
+  opts: { dbPath?: string | null; approve?: (p: InboxItem) => boolean; answer?: (p: InboxItem) => string | null; env?: NodeJS.ProcessEnv; manual?: boolean } = {},
 ): Promise<TestServer> {
   const server = await startServer(
     { dbPath: opts.dbPath === undefined ? path.join(dataDir, 'taskforce.db') : opts.dbPath, dataDir },
@@ -139,7 +140,7 @@ export async function startTestServer(
   server.onNotification('agent/didStream', (p) => t.streams.push(p));
   server.onNotification('inbox/didChange', ({ item }) => {
     t.inbox.push(item);
-    if (item.state !== 'open') return;
+    if (item.state !== 'open' || opts.manual) return;
     if (item.kind === 'question') {
       void server.request('inbox/respond', { itemId: item.id, response: { answer: opts.answer ? opts.answer(item) : null } });
       return;
