@@ -1,15 +1,19 @@
 /**
- * The "Agent Changes" tree (view `taskforce.changes`): missions with pending changes,
- * newest first, and under each its changed files. Pending files carry contextValue
- * `change`, which the package.json inline menus match for Accept / Reject.
+ * The "Agent Changes" tree (view `taskforce.changes`): mission → task → file. Missions
+ * with pending changes come first, newest first, then the newest fully decided ones.
+ * Files sit under the task that changed them (taskGroups.ts derives it from `mission/get`'s
+ * tasks) and carry `+added −removed` and a state badge (pending, accepted, rejected,
+ * partially accepted, conflicting) from their hunks' recorded states (`change/get`).
+ * Pending files carry contextValue `change` and task groups with pending files `task`,
+ * which the package.json menus match for Accept / Reject.
  */
 import * as vscode from 'vscode';
-import type { ChangeInfo, MissionSummary } from '../../protocol/protocol';
+import type { ChangeInfo, HunkState, MissionSummary, TaskInfo } from '../../protocol/protocol';
 import type { ServerApi } from '../serverApi';
 import {
+  DECIDED_MISSIONS_SHOWN,
   changeContextValue,
   changeDescription,
-  changeNodes,
   changesNoun,
   countPending,
   firstPending,
@@ -21,6 +25,8 @@ import {
   type MissionNode,
   type ReviewNode,
 } from './model';
+import type { ProposedContentProvider } from './proposedContent';
+import { changeBadge, groupByTask, taskDescription, type ChangeBadge, type TaskNode } from './taskGroups';
 
 /** Notifications arrive in bursts while a mission runs; refreshes wait this long (ms). */
 const REFRESH_DELAY_MS = 150;
@@ -28,8 +34,11 @@ const REFRESH_DELAY_MS = 150;
 /** Tree data for the Agent Changes view, refreshed from the server's notifications. */
 export class AgentChangesProvider implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ReviewNode | undefined>();
-  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [this.emitter, this.refreshed];
   private groups: MissionNode[] = [];
+  private tasks = new Map<string, TaskNode[]>();
+  private hunkStates = new Map<number, HunkState[]>();
   /** Last summary seen per mission, to ignore notifications that change nothing here. */
   private readonly known = new Map<string, MissionSummary>();
   private view: vscode.TreeView<ReviewNode> | undefined;
@@ -39,8 +48,13 @@ export class AgentChangesProvider implements vscode.TreeDataProvider<ReviewNode>
 
   /** Implements TreeDataProvider. */
   readonly onDidChangeTreeData: vscode.Event<ReviewNode | undefined> = this.emitter.event;
+  /** Fires after every reload of the missions and changes (the inline review listens). */
+  readonly onDidRefresh: vscode.Event<void> = this.refreshed.event;
 
-  constructor(private readonly server: ServerApi) {
+  constructor(
+    private readonly server: ServerApi,
+    private readonly contents: Pick<ProposedContentProvider, 'getChange'>,
+  ) {
     this.disposables.push(
       server.onNotification('change/didChange', () => this.scheduleRefresh()),
       server.onNotification('mission/didChange', ({ mission }) => {
@@ -71,14 +85,17 @@ export class AgentChangesProvider implements vscode.TreeDataProvider<ReviewNode>
 
   /** The first pending change in display order. */
   firstPending(): ChangeNode | undefined {
-    return firstPending(this.groups);
+    const first = firstPending(this.groups);
+    return first && this.findChange(first.change.id);
   }
 
   /** The tree's node for a change, when shown. */
   findChange(changeId: number): ChangeNode | undefined {
     for (const group of this.groups) {
-      const change = group.changes.find((c) => c.id === changeId);
-      if (change) return { kind: 'change', mission: group.mission, change };
+      for (const task of this.tasks.get(group.mission.id) ?? []) {
+        const change = task.changes.find((c) => c.id === changeId);
+        if (change) return { kind: 'change', mission: group.mission, change, taskId: task.taskId };
+      }
     }
     return undefined;
   }
@@ -123,23 +140,57 @@ export class AgentChangesProvider implements vscode.TreeDataProvider<ReviewNode>
       const { missions } = await this.server.request('mission/list', {});
       this.known.clear();
       for (const m of missions) this.known.set(m.id, m);
-      const withPending = missions.filter((m) => m.pendingChanges > 0);
-      const lists = await Promise.all(
-        withPending.map((m) =>
-          this.server.request('change/list', { missionId: m.id }).then(
-            (r) => r.changes,
-            (): ChangeInfo[] => [],
+      // Missions with pending changes, and the newest others (fully decided ones stay visible).
+      const others = missions
+        .filter((m) => m.pendingChanges === 0)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, DECIDED_MISSIONS_SHOWN);
+      const wanted = [...missions.filter((m) => m.pendingChanges > 0), ...others];
+      const details = await Promise.all(
+        wanted.map((m) =>
+          this.server.request('mission/get', { missionId: m.id }).then(
+            (d) => ({ changes: d.changes, tasks: d.tasks }),
+            () => ({ changes: [] as ChangeInfo[], tasks: [] as TaskInfo[] }),
           ),
         ),
       );
-      this.groups = groupChanges(withPending, lists.flat());
+      const tasksByMission = new Map(wanted.map((m, i) => [m.id, details[i]?.tasks ?? []]));
+      this.groups = groupChanges(wanted, details.flatMap((d) => d.changes));
+      this.tasks = new Map(this.groups.map((g) => [g.mission.id, groupByTask(g.mission, g.changes, tasksByMission.get(g.mission.id) ?? [])]));
+      this.hunkStates = await this.loadHunkStates(this.groups);
     } catch (err) {
       this.groups = [];
+      this.tasks = new Map();
       // Also the normal state while the server starts; onDidStart refreshes again.
       error = `Waiting for the Taskforce server (${err instanceof Error ? err.message : String(err)})`;
     }
     this.emitter.fire(undefined);
     this.updateView(error);
+    this.refreshed.fire();
+  }
+
+  /** Hunk states of the shown changes that can have badges beyond their state (not rejected ones). */
+  private async loadHunkStates(groups: readonly MissionNode[]): Promise<Map<number, HunkState[]>> {
+    const ids = groups.flatMap((g) => g.changes.filter((c) => c.state !== 'rejected').map((c) => c.id));
+    const states = await Promise.all(
+      ids.map((id) =>
+        this.contents.getChange(id).then(
+          (d) => d.hunks.map((h) => h.state),
+          () => undefined,
+        ),
+      ),
+    );
+    const out = new Map<number, HunkState[]>();
+    ids.forEach((id, i) => {
+      const s = states[i];
+      if (s) out.set(id, s);
+    });
+    return out;
+  }
+
+  /** The badge of a shown change. */
+  badge(change: ChangeInfo): ChangeBadge {
+    return changeBadge(change.state, this.hunkStates.get(change.id)?.map((state) => ({ state })));
   }
 
   private updateView(error: string | undefined): void {
@@ -152,18 +203,26 @@ export class AgentChangesProvider implements vscode.TreeDataProvider<ReviewNode>
   /** Implements TreeDataProvider. */
   getChildren(element?: ReviewNode): ReviewNode[] {
     if (!element) return this.groups;
-    return element.kind === 'mission' ? changeNodes(element) : [];
+    if (element.kind === 'mission') return this.tasks.get(element.mission.id) ?? [];
+    if (element.kind === 'task') {
+      return element.changes.map((change) => ({ kind: 'change', mission: element.mission, change, taskId: element.taskId }));
+    }
+    return [];
   }
 
   /** Implements TreeDataProvider (needed by TreeView.reveal). */
   getParent(element: ReviewNode): ReviewNode | undefined {
     if (element.kind === 'mission') return undefined;
-    return this.groups.find((g) => g.mission.id === element.mission.id);
+    if (element.kind === 'task') return this.groups.find((g) => g.mission.id === element.mission.id);
+    const tasks = this.tasks.get(element.mission.id) ?? [];
+    return tasks.find((t) => t.taskId === element.taskId) ?? tasks.find((t) => t.changes.some((c) => c.id === element.change.id));
   }
 
   /** Implements TreeDataProvider. */
   getTreeItem(element: ReviewNode): vscode.TreeItem {
-    return element.kind === 'mission' ? missionItem(element) : changeItem(element);
+    if (element.kind === 'mission') return missionItem(element);
+    if (element.kind === 'task') return taskItem(element);
+    return changeItem(element, this.badge(element.change));
   }
 
   /** Releases subscriptions and the pending refresh timer. */
@@ -187,23 +246,35 @@ function missionItem(node: MissionNode): vscode.TreeItem {
   return item;
 }
 
-function changeItem(node: ChangeNode): vscode.TreeItem {
+function taskItem(node: TaskNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `task:${node.mission.id}:${node.taskId ?? ''}`;
+  item.description = taskDescription(node);
+  item.tooltip = `${node.label}\n${changesNoun(node.changes.length)}: ${taskDescription(node)}`;
+  item.contextValue = node.changes.some((c) => c.state === 'pending') ? 'task' : 'task.decided';
+  item.iconPath = new vscode.ThemeIcon(node.taskId === null ? 'folder' : 'checklist');
+  return item;
+}
+
+function changeItem(node: ChangeNode, badge: ChangeBadge): vscode.TreeItem {
   const { change, mission } = node;
   const item = new vscode.TreeItem(splitPath(change.path).name, vscode.TreeItemCollapsibleState.None);
   item.id = `change:${change.id}`;
-  item.description = changeDescription(change);
+  item.description = changeDescription(change, badge);
   item.resourceUri = vscode.Uri.joinPath(vscode.Uri.file(mission.workspaceRoot), ...change.path.split('/'));
-  item.tooltip = `${change.path}\n${kindLabel[change.kind]} · +${change.added} −${change.removed} · ${change.state}`;
+  item.tooltip = `${change.path}\n${kindLabel[change.kind]} · +${change.added} −${change.removed} · ${badge}`;
   item.contextValue = changeContextValue(change.state);
-  item.iconPath =
-    change.state === 'accepted'
-      ? new vscode.ThemeIcon('check')
-      : change.state === 'rejected'
-        ? new vscode.ThemeIcon('discard')
-        : vscode.ThemeIcon.File;
+  item.iconPath = badgeIcon[badge] ?? vscode.ThemeIcon.File;
   item.command = { command: 'taskforce.openChange', title: 'Open Diff', arguments: [change.id] };
   return item;
 }
+
+const badgeIcon: Partial<Record<ChangeBadge, vscode.ThemeIcon>> = {
+  accepted: new vscode.ThemeIcon('check'),
+  rejected: new vscode.ThemeIcon('discard'),
+  'partially accepted': new vscode.ThemeIcon('pass'),
+  conflicting: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+};
 
 const kindLabel: Record<ChangeInfo['kind'], string> = {
   add: 'added',

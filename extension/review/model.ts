@@ -5,6 +5,7 @@
  * unit-tested directly (test/unit/review-model.test.ts).
  */
 import type { ChangeDetail, ChangeInfo, ChangeState, MissionSummary } from '../../protocol/protocol';
+import type { ChangeBadge, TaskNode } from './taskGroups';
 
 /** URI scheme of the read-only documents that show a change's proposed (or base) content. */
 export const PROPOSED_SCHEME = 'taskforce-proposed';
@@ -25,10 +26,12 @@ export interface ChangeNode {
   kind: 'change';
   mission: MissionSummary;
   change: ChangeInfo;
+  /** The task group it is listed under (null: the mission group); unset outside the tree. */
+  taskId?: string | null;
 }
 
-/** An element of the "Agent Changes" tree; command handlers receive these as arguments. */
-export type ReviewNode = MissionNode | ChangeNode;
+/** An element of the "Agent Changes" tree (mission → task → file); command handlers receive these as arguments. */
+export type ReviewNode = MissionNode | TaskNode | ChangeNode;
 
 // ───────────────────────────── content URIs ─────────────────────────────
 
@@ -127,10 +130,13 @@ export function splitPath(path: string): { name: string; dir: string } {
   return slash < 0 ? { name: path, dir: '' } : { name: path.slice(slash + 1), dir: path.slice(0, slash) };
 }
 
-/** Tree description of a changed file: directory, `+N −M` and state, e.g. `src/lib +3 −1 pending`. */
-export function changeDescription(change: ChangeInfo): string {
+/**
+ * Tree description of a changed file: directory, `+N −M` and its badge (the change state
+ * unless given), e.g. `src/lib +3 −1 partially accepted`.
+ */
+export function changeDescription(change: ChangeInfo, badge: ChangeBadge = change.state): string {
   const { dir } = splitPath(change.path);
-  const parts = [dir, `+${change.added} −${change.removed}`, change.state];
+  const parts = [dir, `+${change.added} −${change.removed}`, badge];
   return parts.filter((p) => p !== '').join(' ');
 }
 
@@ -164,19 +170,39 @@ function changeIdOf(value: unknown): number | undefined {
   if (typeof value === 'string') return /^\d+$/.test(value) ? Number(value) : undefined;
   if (!isRecord(value)) return undefined;
   if (value.kind === 'change' && isRecord(value.change)) return changeIdOf(value.change.id);
-  if (value.kind === 'mission') return undefined;
+  if (value.kind === 'mission' || value.kind === 'task') return undefined;
   if ('changeId' in value) return changeIdOf(value.changeId);
   if (typeof value.id === 'number') return changeIdOf(value.id);
   return undefined;
 }
 
+/** The pending change ids of a task node of the tree, else undefined. */
+function taskChangeIds(value: unknown): number[] | undefined {
+  if (!isRecord(value) || value.kind !== 'task' || !Array.isArray(value.changes)) return undefined;
+  const ids: number[] = [];
+  for (const c of value.changes as unknown[]) {
+    if (isRecord(c) && c.state === 'pending') {
+      const id = changeIdOf(c.id);
+      if (id !== undefined) ids.push(id);
+    }
+  }
+  return ids;
+}
+
 /**
- * The change ids a command was invoked with: a tree node, a change id (number or numeric
- * string), `{ changeId }` or a ChangeInfo. When VS Code passes the tree selection as the
- * second argument and it holds the clicked item, every selected change counts.
+ * The change ids a command was invoked with: a tree node (a task node stands for its
+ * pending changes), a change id (number or numeric string), `{ changeId }` or a
+ * ChangeInfo. When VS Code passes the tree selection as the second argument and it holds
+ * the clicked item, every selected change counts.
  */
 export function changeIdsFromArgs(arg: unknown, selection?: unknown): number[] {
   const ids: number[] = [];
+  const fromTask = taskChangeIds(arg);
+  if (fromTask) {
+    const all = Array.isArray(selection) && selection.includes(arg) ? selection.flatMap((s) => taskChangeIds(s) ?? [changeIdOf(s)]) : fromTask;
+    for (const id of all) if (id !== undefined && !ids.includes(id)) ids.push(id);
+    return ids;
+  }
   const first = changeIdOf(arg);
   const selected = Array.isArray(selection) ? selection.map(changeIdOf) : [];
   if (first !== undefined && selected.includes(first)) {
@@ -191,7 +217,7 @@ export function changeIdsFromArgs(arg: unknown, selection?: unknown): number[] {
 export function missionIdFromArg(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg === '' ? undefined : arg;
   if (!isRecord(arg)) return undefined;
-  if ((arg.kind === 'mission' || arg.kind === 'change') && isRecord(arg.mission)) {
+  if ((arg.kind === 'mission' || arg.kind === 'task' || arg.kind === 'change') && isRecord(arg.mission)) {
     return typeof arg.mission.id === 'string' ? arg.mission.id : undefined;
   }
   if (typeof arg.missionId === 'string') return arg.missionId;
@@ -242,70 +268,6 @@ export function partitionByState(
   return out;
 }
 
-/** What accepting one change does to the user's file, given its current content (null = missing). */
-export type AcceptOp = 'replace' | 'create' | 'delete' | 'none';
-
-/** The edit that turns the current file into the proposed one. */
-export function acceptOp(current: string | null, proposed: string | null): AcceptOp {
-  if (sameContent(current, proposed)) return 'none';
-  if (proposed === null) return 'delete';
-  return current === null ? 'create' : 'replace';
-}
-
-/** One change considered for accepting, with the user's current content (null = no file). */
-export interface AcceptCandidate {
-  id: number;
-  path: string;
-  state: ChangeState;
-  baseContent: string | null;
-  proposedContent: string | null;
-  current: string | null;
-}
-
-/** One change an accept would apply. */
-export interface AcceptStep {
-  id: number;
-  path: string;
-  op: AcceptOp;
-  proposedContent: string | null;
-}
-
-/** How an accept of several changes splits up. */
-export interface AcceptPlan {
-  /** The current file is still the base (or already the proposal): safe to apply. */
-  ready: AcceptStep[];
-  /** The user changed the file since the agents read it: applying would overwrite their edit. */
-  conflicts: AcceptStep[];
-  /** Already accepted or rejected. */
-  decided: AcceptCandidate[];
-  /** Paths that leave the workspace; never applied. */
-  unsafe: AcceptCandidate[];
-}
-
-/** Decides, per change, whether an accept may apply it as is, must ask first, or skips it. */
-export function planAccept(candidates: readonly AcceptCandidate[]): AcceptPlan {
-  const plan: AcceptPlan = { ready: [], conflicts: [], decided: [], unsafe: [] };
-  for (const c of candidates) {
-    if (c.state !== 'pending') {
-      plan.decided.push(c);
-      continue;
-    }
-    if (!isSafeRelativePath(c.path)) {
-      plan.unsafe.push(c);
-      continue;
-    }
-    const step: AcceptStep = {
-      id: c.id,
-      path: c.path,
-      op: acceptOp(c.current, c.proposedContent),
-      proposedContent: c.proposedContent,
-    };
-    const untouched = sameContent(c.current, c.baseContent) || step.op === 'none';
-    (untouched ? plan.ready : plan.conflicts).push(step);
-  }
-  return plan;
-}
-
 /** `1 change` / `3 changes`. */
 export function changesNoun(count: number): string {
   return `${count} ${count === 1 ? 'change' : 'changes'}`;
@@ -313,18 +275,29 @@ export function changesNoun(count: number): string {
 
 /** Counts reported after a decision. */
 export interface DecisionCounts {
+  /** Changes the decision applied to (fully or in part). */
   done: number;
   alreadyDecided?: number;
-  skippedConflicts?: number;
-  unsafe?: number;
+  /** Hunks flagged as conflicting (not applied), by file path. */
+  conflicts?: ReadonlyMap<string, number>;
+  /** Changes refused, by file path, with the reason. */
+  refused?: ReadonlyMap<string, string>;
 }
 
-/** The notification after a decision, e.g. `Accepted 3 changes. 1 was already decided.` */
+/**
+ * The notification after a decision, e.g. `Accepted 3 changes. 1 was already decided.
+ * 2 hunks in src/a.js conflict with your edits: flagged, not applied.`
+ */
 export function decisionSummary(verb: 'Accepted' | 'Rejected', counts: DecisionCounts): string {
   const parts = [`${verb} ${changesNoun(counts.done)}.`];
   const was = (n: number): string => (n === 1 ? '1 was' : `${n} were`);
   if (counts.alreadyDecided) parts.push(`${was(counts.alreadyDecided)} already decided.`);
-  if (counts.skippedConflicts) parts.push(`Skipped ${changesNoun(counts.skippedConflicts)} to files you edited.`);
-  if (counts.unsafe) parts.push(`Refused ${changesNoun(counts.unsafe)} with a path outside the workspace.`);
+  const conflicts = [...(counts.conflicts ?? [])];
+  if (conflicts.length > 0) {
+    const total = conflicts.reduce((n, [, c]) => n + c, 0);
+    const where = conflicts.map(([path]) => path).join(', ');
+    parts.push(`${total === 1 ? '1 hunk' : `${total} hunks`} in ${where} ${total === 1 ? 'conflicts' : 'conflict'} with your edits: flagged, not applied.`);
+  }
+  for (const [path, why] of counts.refused ?? []) parts.push(`Did not apply ${path}: ${why}.`);
   return parts.join(' ');
 }

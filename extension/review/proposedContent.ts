@@ -50,6 +50,14 @@ export class ProposedContentProvider implements vscode.TextDocumentContentProvid
     return pending;
   }
 
+  /**
+   * Caches a detail the server just returned (e.g. from `hunk/decide`), so readers see
+   * the new hunk states before the `change/didChange` notification arrives.
+   */
+  remember(detail: ChangeDetail): void {
+    this.cache.set(detail.id, Promise.resolve(detail));
+  }
+
   /** Implements TextDocumentContentProvider: the text of one side of a change. */
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const parsed = parseChangeQuery(uri.query);

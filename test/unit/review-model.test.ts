@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChangeInfo, MissionSummary } from '../../protocol/protocol';
 import {
-  acceptOp,
   changeContextValue,
   changeDescription,
   changeIdsFromArgs,
@@ -21,34 +20,34 @@ import {
   missionLabel,
   parseChangeQuery,
   partitionByState,
-  planAccept,
   sameContent,
   splitPath,
-  type AcceptCandidate,
 } from '../../extension/review/model';
 
 function mission(id: string, createdAt: number, extra: Partial<MissionSummary> = {}): MissionSummary {
-  return {
-    id,
-    goal: `goal ${id}`,
-    state: 'running',
-    workspaceRoot: '/ws',
-    provider: 'replay',
-    replaying: true,
-    createdAt,
-    updatedAt: createdAt,
-    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 },
-    pendingChanges: 0,
-    ...extra,
-  };
+  // Object.assign: the summary may carry fields (policy, autoApply) the protocol adds.
+  const summary: MissionSummary = Object.assign(
+    {
+      id,
+      goal: `goal ${id}`,
+      state: 'running' as const,
+      workspaceRoot: '/ws',
+      provider: 'replay' as const,
+      replaying: true,
+      createdAt,
+      updatedAt: createdAt,
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 },
+      pendingChanges: 0,
+      policy: 'supervised' as const,
+      autoApply: false,
+    },
+    extra,
+  );
+  return summary;
 }
 
 function change(id: number, missionId: string, path: string, extra: Partial<ChangeInfo> = {}): ChangeInfo {
   return { id, missionId, path, kind: 'modify', state: 'pending', added: 1, removed: 0, ...extra };
-}
-
-function candidate(extra: Partial<AcceptCandidate>): AcceptCandidate {
-  return { id: 1, path: 'a.js', state: 'pending', baseContent: 'old\n', proposedContent: 'new\n', current: 'old\n', ...extra };
 }
 
 describe('content URIs', () => {
@@ -171,14 +170,20 @@ describe('labels', () => {
     assert.equal(diffTitle({ path: 'src/index.js' }), 'index.js (Yours ↔ Taskforce)');
   });
 
-  it('summarises a decision with singular and plural and the skipped counts', () => {
+  it('summarises a decision with singular and plural, conflicts and refusals', () => {
     assert.equal(decisionSummary('Accepted', { done: 3 }), 'Accepted 3 changes.');
     assert.equal(decisionSummary('Rejected', { done: 1 }), 'Rejected 1 change.');
     assert.equal(
-      decisionSummary('Accepted', { done: 2, alreadyDecided: 1, skippedConflicts: 2, unsafe: 1 }),
-      'Accepted 2 changes. 1 was already decided. Skipped 2 changes to files you edited. ' +
-        'Refused 1 change with a path outside the workspace.',
+      decisionSummary('Accepted', {
+        done: 2,
+        alreadyDecided: 1,
+        conflicts: new Map([['a.js', 1], ['b.js', 1]]),
+        refused: new Map([['../x', 'its path is outside the workspace']]),
+      }),
+      'Accepted 2 changes. 1 was already decided. 2 hunks in a.js, b.js conflict with your edits: flagged, not applied. ' +
+        'Did not apply ../x: its path is outside the workspace.',
     );
+    assert.match(decisionSummary('Accepted', { done: 0, conflicts: new Map([['a.js', 1]]) }), /1 hunk in a\.js conflicts/);
   });
 });
 
@@ -240,73 +245,5 @@ describe('deciding', () => {
   it('takes every pending change when no ids are requested', () => {
     const changes = [change(1, 'm', 'a'), change(2, 'm', 'b', { state: 'rejected' }), change(3, 'm', 'c')];
     assert.deepEqual(partitionByState(changes), { pending: [1, 3], decided: [], unknown: [] });
-  });
-
-  it('picks the edit from the current and the proposed content', () => {
-    assert.equal(acceptOp('old', 'new'), 'replace');
-    assert.equal(acceptOp(null, 'new'), 'create');
-    assert.equal(acceptOp('old', null), 'delete');
-    assert.equal(acceptOp(null, null), 'none');
-    assert.equal(acceptOp('same\r\n', 'same\n'), 'none');
-  });
-
-  it('applies changes whose file is still the base', () => {
-    const plan = planAccept([
-      candidate({ id: 1 }),
-      candidate({ id: 2, path: 'new.js', baseContent: null, current: null }),
-      candidate({ id: 3, path: 'gone.js', proposedContent: null }),
-    ]);
-    assert.deepEqual(
-      plan.ready.map((s) => [s.id, s.op]),
-      [
-        [1, 'replace'],
-        [2, 'create'],
-        [3, 'delete'],
-      ],
-    );
-    assert.deepEqual(plan.conflicts, []);
-  });
-
-  it('flags files the user edited since the agents read them as conflicts', () => {
-    const plan = planAccept([
-      candidate({ id: 1, current: 'old\nmine\n' }),
-      candidate({ id: 2, path: 'new.js', baseContent: null, current: 'user made it too\n' }),
-      candidate({ id: 3, path: 'gone.js', proposedContent: null, current: 'edited\n' }),
-      candidate({ id: 4, path: 'deleted-by-user.js', current: null }),
-    ]);
-    assert.deepEqual(
-      plan.conflicts.map((s) => [s.id, s.op]),
-      [
-        [1, 'replace'],
-        [2, 'replace'],
-        [3, 'delete'],
-        [4, 'create'],
-      ],
-    );
-    assert.deepEqual(plan.ready, []);
-  });
-
-  it('treats a file that already holds the proposal as ready with nothing to edit', () => {
-    const plan = planAccept([candidate({ current: 'new\n' }), candidate({ id: 2, proposedContent: null, current: null })]);
-    assert.deepEqual(
-      plan.ready.map((s) => [s.id, s.op]),
-      [
-        [1, 'none'],
-        [2, 'none'],
-      ],
-    );
-  });
-
-  it('skips decided changes and refuses paths outside the workspace', () => {
-    const plan = planAccept([candidate({ id: 1, state: 'accepted' }), candidate({ id: 2, path: '../evil.js' })]);
-    assert.deepEqual(
-      plan.decided.map((c) => c.id),
-      [1],
-    );
-    assert.deepEqual(
-      plan.unsafe.map((c) => c.id),
-      [2],
-    );
-    assert.deepEqual([...plan.ready, ...plan.conflicts], []);
   });
 });
