@@ -11,6 +11,7 @@
  *                         per turn) with 1 worker ÷ with 4 workers (target ≥ 3.5)
  *   sandbox_create_ms     mission sandbox of a 5,000-file git repository (median); the
  *                         task worktree time alongside
+ *   hunk_accept_ms        accepting one hunk in a 5,000-line file (three-way, jsdiff)
  *
  * Needs a build (`npm run build`) and, for activation_ms and vsix_bytes, `npm run package`
  * and code-server (scripts/ensure-code-server.mjs); it runs those when missing.
@@ -24,6 +25,7 @@ import { makeProject, replayConfig, writeCassette, type Entry } from '../test/in
 import { measureActivation } from './activation';
 import { parallelSpeedup } from './parallel';
 import { sandboxCreateMs } from './sandbox';
+import { hunkAcceptMs } from './hunks';
 
 const root = path.resolve(__dirname, '..');
 
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     const ready = await serverReady(dir);
     const parallel = await parallelSpeedup(fs.mkdtempSync(path.join(dir, 'parallel-')));
     const sandbox = await sandboxCreateMs();
+    const hunkAccept = await hunkAcceptMs();
     const activation = await measureActivation(vsix);
     const results = {
       date: new Date().toISOString(),
@@ -112,6 +115,7 @@ async function main(): Promise<void> {
       sandbox_create_ms: round(sandbox.median),
       sandbox_files: sandbox.files,
       task_worktree_ms: round(sandbox.taskWorktreeMs),
+      hunk_accept_ms: round(hunkAccept),
     };
     fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
     fs.writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
