@@ -96,22 +96,32 @@ export class MissionRun {
     let final: { state: MissionState; error?: string } = { state: 'completed' };
     try {
       this.setState('planning');
+      // The sandbox is made while the planner plans: the planner only reads (list, read,
+      // search), so it reads the workspace itself, and nobody waits for the copy twice.
       const dir = path.join(this.e.dataDir, 'sandboxes', this.id);
-      this.sandbox = await createSandbox(this.e.params.workspaceRoot, dir);
-      this.integrator = await Integrator.for(this.sandbox);
-      this.baseRef = this.integratedRef = this.sandbox.baseRef;
-      store.setMissionSandbox(this.id, this.sandbox.root, this.sandbox.kind, this.sandbox.baseRef);
-      store.setIntegratedRef(this.id, this.integratedRef);
+      const sandboxReady = createSandbox(this.e.params.workspaceRoot, dir).then(async (sandbox) => {
+        this.sandbox = sandbox;
+        this.integrator = await Integrator.for(sandbox);
+        this.baseRef = this.integratedRef = sandbox.baseRef;
+        store.setMissionSandbox(this.id, sandbox.root, sandbox.kind, sandbox.baseRef);
+        store.setIntegratedRef(this.id, this.integratedRef);
+      });
+      sandboxReady.catch(() => undefined);
       this.planner = new Planner({
         ...this.e,
         signal: this.stop.signal,
-        root: this.sandbox.root,
+        root: this.e.params.workspaceRoot,
         beforeTurn: () => this.e.gate.wait(this.stop.signal),
         publishTask: (t) => this.publishTask(t),
         takeMessages: () => this.takeMessages(`${this.id}:planner`),
         onUsage: () => this.publishMission(),
       });
-      await this.planner.plan();
+      try {
+        await this.planner.plan();
+      } finally {
+        await sandboxReady.catch(() => undefined);
+      }
+      await sandboxReady;
       await this.approvePlan();
       this.setState(this.e.gate.paused ? 'paused' : 'running');
       await this.schedule();

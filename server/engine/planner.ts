@@ -27,7 +27,7 @@ export interface PlannerEnv {
   params: MissionStartParams;
   provider: ModelProvider;
   signal: AbortSignal;
-  /** The mission sandbox root (the base state) the planner looks at. */
+  /** The folder the planner looks at (read-only tools): the user's workspace. */
   root: string;
   beforeTurn: () => Promise<void>;
   publishTask: (t: TaskInfo) => void;
