@@ -63,6 +63,8 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
   private ready = false;
   /** A mission to show once the webview can take it. */
   private pendingShow: string | null = null;
+  /** An inbox item to show once the webview can take it. */
+  private pendingInboxItem: WebviewNotifications['panel/showInboxItem'] | null = null;
   private readonly subscriptions: Disposable[] = [];
   private viewSubscriptions: vscode.Disposable[] = [];
 
@@ -115,9 +117,11 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
         this.ready = true;
         this.receive(endpoint, msg);
         void this.flushPendingShow();
+        void this.flushPendingInboxItem();
       }),
       webviewView.onDidChangeVisibility(() => {
         if (webviewView.visible) void this.flushPendingShow();
+        if (webviewView.visible) void this.flushPendingInboxItem();
       }),
       webviewView.onDidDispose(() => {
         if (this.view === webviewView) {
@@ -146,6 +150,23 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
       await vscode.commands.executeCommand(`${MissionsViewProvider.viewType}.focus`, { preserveFocus });
     }
     await this.flushPendingShow();
+  }
+
+  /**
+   * Shows an inbox item in the panel (from a notification's action): reveals the view,
+   * focusing it unless `focus: false` (the user clicked, so by default they asked), and
+   * posts `panel/showInboxItem`, queued until the webview is ready. The panel scrolls to
+   * the item and focuses it.
+   */
+  async showInboxItem(itemId: number, missionId: string, options: { focus?: boolean } = {}): Promise<void> {
+    const preserveFocus = options.focus === false;
+    this.pendingInboxItem = { itemId, missionId };
+    if (this.view) {
+      this.view.show(preserveFocus);
+    } else {
+      await vscode.commands.executeCommand(`${MissionsViewProvider.viewType}.focus`, { preserveFocus });
+    }
+    await this.flushPendingInboxItem();
   }
 
   /** Stops forwarding notifications and releases the view. */
@@ -245,6 +266,16 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
     if (!delivered && this.pendingShow === null) this.pendingShow = missionId;
   }
 
+  private async flushPendingInboxItem(): Promise<void> {
+    const item = this.pendingInboxItem;
+    if (item === null || !this.view || !this.ready) return;
+    this.pendingInboxItem = null;
+    const delivered = await this.view.webview.postMessage(
+      createJSONRPCNotification('panel/showInboxItem', item satisfies WebviewNotifications['panel/showInboxItem']),
+    );
+    if (!delivered && this.pendingInboxItem === null) this.pendingInboxItem = item;
+  }
+
   private disposeView(): void {
     for (const d of this.viewSubscriptions.splice(0)) d.dispose();
   }
@@ -273,6 +304,8 @@ export class MissionsViewProvider implements vscode.WebviewViewProvider, vscode.
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link id="vscode-codicon-stylesheet" rel="stylesheet" nonce="${nonce}" href="${uri('dist', 'media', 'codicon.css')}">
   <link rel="stylesheet" nonce="${nonce}" href="${uri('media', 'webview.css')}">
+  <link rel="stylesheet" nonce="${nonce}" href="${uri('media', 'inbox.css')}">
+  <link rel="stylesheet" nonce="${nonce}" href="${uri('media', 'transcript.css')}">
   <title>Missions</title>
 </head>
 <body>

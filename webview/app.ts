@@ -5,12 +5,16 @@
  */
 import type {
   AgentDidStreamParams,
-  ChangeDecideParams,
-  ChangeDecideResult,
   MissionSummary,
   PanelState,
 } from '../protocol/protocol';
 import { h } from './dom';
+import { isMissionActive, stateLabel } from './format';
+import { InboxController } from './inboxController';
+import { installEscapeHandler } from './keys';
+import { interceptLinks, warmUpMarkdown } from './markdown';
+import { PanelMemory } from './memory';
+import { missionActions } from './missionActions';
 import type { PanelRpc, VsCodeApi } from './rpc';
 import {
   applyChanges,
@@ -29,17 +33,15 @@ import {
   type MissionViewState,
   type TranscriptEffect,
 } from './state';
+import { Announcer } from './views/announcer';
 import { StartBox, StatusBar } from './views/header';
 import { MissionList } from './views/missionList';
-import { allDirty, cleanDirty, MissionView, type Dirty } from './views/missionView';
+import { allDirty, cleanDirty, MissionView, type Dirty, type MissionViewActions } from './views/missionView';
 
 /** Page size of `mission/events`. */
-const EVENTS_PAGE = 500;
-
-/** What the panel keeps across reloads of the webview (`vscode.setState`). */
-interface SavedState {
-  openMissionId: string | null;
-}
+const EVENTS_PAGE = 1000;
+/** DOM work per animation frame for transcript events (ms); the rest waits a frame. */
+const FRAME_BUDGET_MS = 8;
 
 /** The mission that is open, with its view and loading gate. */
 interface Open {
@@ -53,6 +55,9 @@ interface Open {
 /** The panel. */
 export class App {
   private readonly status = new StatusBar();
+  private readonly announcer = new Announcer();
+  private readonly inbox: InboxController;
+  private readonly memory: PanelMemory;
   private readonly startBox: StartBox;
   private readonly list: MissionList;
   private readonly home: HTMLElement;
@@ -72,13 +77,32 @@ export class App {
     private readonly rpc: PanelRpc,
     private readonly api: VsCodeApi,
   ) {
+    this.memory = new PanelMemory(api);
     this.startBox = new StartBox((goal) => this.startMission(goal));
     this.list = new MissionList((id) => void this.openMission(id, true));
+    this.inbox = new InboxController(
+      {
+        rpc,
+        announce: (m) => this.announcer.say(m),
+        showError: (m) => this.status.showError(m),
+        missionGoal: (id) => this.missions.missions.get(id)?.goal ?? null,
+        taskTitle: (missionId, taskId) =>
+          this.open?.state.missionId === missionId ? (this.open.state.tasks.get(taskId)?.title ?? null) : null,
+        openMission: (id) => void this.openMission(id, true),
+        saveExpanded: (expanded) => this.memory.setInboxCollapsed(!expanded),
+      },
+      !this.memory.inboxCollapsed,
+    );
     this.home = h('div', { class: 'home' }, this.startBox.el, this.list.el);
     this.missionHost = h('div', { class: 'mission-host', hidden: true });
-    root.append(this.status.el, this.home, this.missionHost);
+    root.append(this.status.el, this.announcer.el, this.inbox.view.el, this.home, this.missionHost);
+    interceptLinks(root, (href) => void this.guard(() => this.rpc.request('link/open', { href })));
+    installEscapeHandler(root);
     this.wireNotifications();
-    setInterval(() => this.list.tick(Date.now()), 30_000);
+    setInterval(() => {
+      this.list.tick(Date.now());
+      this.inbox.render();
+    }, 30_000);
   }
 
   /** Loads the panel state and the mission list, and reopens the mission open before a reload. */
@@ -86,12 +110,15 @@ export class App {
     await this.guard(async () => {
       this.setPanelState(await this.rpc.request('panel/state', {}));
     });
-    await this.refreshList();
-    const saved = this.api.getState() as SavedState | undefined;
+    await Promise.all([this.refreshList(), this.inbox.load()]);
+    // Prime Markdown while the panel is idle (unless a mission is opening right now).
+    const idle = window.requestIdleCallback ?? ((cb: () => void) => setTimeout(cb, 200));
+    idle(() => warmUpMarkdown(), { timeout: 1000 });
+    const saved = this.memory.openMissionId;
     // Reopen what was open before a reload, unless a mission was opened meanwhile
     // (e.g. by `panel/showMission`).
-    if (saved?.openMissionId && this.open === null && this.loadToken === 0) {
-      await this.openMission(saved.openMissionId, false);
+    if (saved && this.open === null && this.loadToken === 0) {
+      await this.openMission(saved, false);
     }
   }
 
@@ -105,8 +132,15 @@ export class App {
       if (isReady && !wasReady) {
         // The server (re)started: what we hold may be stale.
         void this.refreshList();
+        void this.inbox.load();
         if (this.open) void this.openMission(this.open.state.missionId, false);
       }
+    });
+    this.rpc.onNotification('inbox/didChange', ({ item }) => this.inbox.onDidChange(item));
+    this.rpc.onNotification('panel/showInboxItem', ({ itemId, missionId }) => {
+      // From the mission list, open the item's mission for context (focus stays on the item).
+      if (this.open === null) void this.openMission(missionId, false);
+      void this.inbox.show(itemId);
     });
     this.rpc.onNotification('panel/showMission', ({ missionId }) => {
       // Already open: it is loading or live, nothing to redo.
@@ -145,8 +179,12 @@ export class App {
       this.schedule();
     }
     const o = this.open;
+    const before = o?.state.mission?.state;
     if (o && o.state.missionId === m.id && applyMissionSummary(o.state, m)) {
       this.markDirty({ header: true, plan: true });
+      if (before !== undefined && before !== m.state && (m.state === 'paused' || !isMissionActive(m.state))) {
+        this.announcer.say(`Mission ${stateLabel(m.state)}.`);
+      }
     }
   }
 
@@ -208,7 +246,28 @@ export class App {
       this.status.showError(null);
       this.listDirty = true;
       this.schedule();
+      this.inbox.render();
     });
+  }
+
+  /** The actions of a mission's view. */
+  private missionActions(missionId: string): MissionViewActions {
+    return missionActions(
+      {
+        rpc: this.rpc,
+        guard: (fn) => this.guard(fn),
+        announce: (m) => this.announcer.say(m),
+        back: () => this.back(),
+        changed: (parts) => this.markDirty(parts),
+        openState: (id) => (this.open?.state.missionId === id ? this.open.state : null),
+        savePaused: (id, paused) => this.memory.setPausedTasks(id, paused),
+        requestRender: (agentId) => {
+          this.dirty.events.add(agentId);
+          this.schedule();
+        },
+      },
+      missionId,
+    );
   }
 
   /**
@@ -219,6 +278,9 @@ export class App {
   async openMission(missionId: string, focus: boolean): Promise<void> {
     const reuse = this.open?.state.missionId === missionId ? this.open : null;
     const token = ++this.loadToken;
+    // Ask first: the round trip overlaps building the view.
+    const detailAsked = this.rpc.request('mission/get', { missionId });
+    detailAsked.catch(() => undefined); // handled where it is awaited
     let o: Open;
     if (reuse) {
       o = reuse;
@@ -226,30 +288,19 @@ export class App {
       o.gate.set('snapshot');
     } else {
       const state = createMissionView(missionId, this.missions.missions.get(missionId));
-      const view = new MissionView(missionId, {
-        back: () => this.back(),
-        cancel: (id) => void this.guard(() => this.rpc.request('mission/cancel', { missionId: id })),
-        pause: async (id) => {
-          await this.guard(() => this.rpc.request('mission/pause', { missionId: id }));
-        },
-        resume: async (id) => {
-          await this.guard(() => this.rpc.request('mission/resume', { missionId: id }));
-        },
-        open: (changeId) => void this.guard(() => this.rpc.request('change/open', { changeId })),
-        accept: (ids) => void this.decide('change/accept', { missionId, changeIds: ids }),
-        reject: (ids) => void this.decide('change/reject', { missionId, changeIds: ids }),
-      });
+      for (const id of this.memory.pausedTasks(missionId)) state.pausedTasks.add(id);
+      const view = new MissionView(missionId, this.missionActions(missionId));
       o = { state, view, gate: new StreamGate(), token };
       this.open = o;
       this.dirty = allDirty(state);
       this.show(o, focus);
     }
-    this.api.setState({ openMissionId: missionId } satisfies SavedState);
+    this.memory.setOpenMission(missionId);
     o.view.setLoading(true);
     this.schedule();
     const current = (): boolean => this.open === o && o.token === token;
     await this.guard(async () => {
-      const detail = await this.rpc.request('mission/get', { missionId });
+      const detail = await detailAsked;
       if (!current()) return;
       applyDetail(o.state, detail);
       upsertMission(this.missions, detail.mission);
@@ -257,12 +308,20 @@ export class App {
       o.gate.set('events');
       this.dirty = allDirty(o.state);
       this.schedule();
-      const events = await fetchAllEvents(async (afterSeq, limit) => {
-        const r = await this.rpc.request('mission/events', { missionId, afterSeq, limit });
-        return r.events;
-      }, EVENTS_PAGE);
+      // Each page is applied as it arrives and rendered in later frames (newest first,
+      // within a budget per frame): the header and plan paint before any event.
+      await fetchAllEvents(
+        async (afterSeq, limit) => {
+          const r = await this.rpc.request('mission/events', { missionId, afterSeq, limit });
+          return r.events;
+        },
+        EVENTS_PAGE,
+        (page) => {
+          if (!current()) return;
+          for (const ev of page) this.noteEffect(applyStoredEvent(o.state, ev));
+        },
+      );
       if (!current()) return;
-      for (const ev of events) this.noteEffect(applyStoredEvent(o.state, ev));
       for (const p of o.gate.set('live')) this.noteEffect(applyStream(o.state, p));
     });
     if (current()) {
@@ -277,7 +336,7 @@ export class App {
     this.open = null;
     this.loadToken++;
     this.dirty = cleanDirty();
-    this.api.setState({ openMissionId: null } satisfies SavedState);
+    this.memory.setOpenMission(null);
     this.missionHost.replaceChildren();
     this.missionHost.hidden = true;
     this.home.hidden = false;
@@ -293,23 +352,10 @@ export class App {
     this.missionHost.replaceChildren(o.view.el);
     this.missionHost.hidden = false;
     window.scrollTo(0, 0);
-    o.view.update(o.state, this.dirty);
+    const again = o.view.update(o.state, this.dirty, performance.now() + FRAME_BUDGET_MS);
     this.dirty = cleanDirty();
+    if (again) this.schedule();
     if (focus) o.view.heading.focus();
-  }
-
-  private async decide(
-    method: 'change/accept' | 'change/reject',
-    params: ChangeDecideParams,
-  ): Promise<void> {
-    await this.guard(async () => {
-      const r: ChangeDecideResult = await this.rpc.request(method, params);
-      const o = this.open;
-      if (o && o.state.missionId === params.missionId) {
-        applyChanges(o.state, r.changes);
-        this.markDirty({ changes: true });
-      }
-    });
   }
 
   // ───────────────────────────── rendering ─────────────────────────────
@@ -345,7 +391,8 @@ export class App {
     if (o) {
       const d = this.dirty;
       this.dirty = cleanDirty();
-      o.view.update(o.state, d);
+      // Transcripts not fully rendered within the budget continue next frame.
+      if (o.view.update(o.state, d, performance.now() + FRAME_BUDGET_MS)) this.schedule();
     }
   }
 

@@ -91,7 +91,7 @@ export interface ButtonOptions {
   onClick: () => void;
 }
 
-/** A `vscode-button` with an aria-label and a click handler that respects `disabled`. */
+/** A `vscode-button` with an aria-label and a click handler that respects `disabled` and `aria-disabled` (busy). */
 export function button(o: ButtonOptions): HTMLElement {
   const b = h(
     'vscode-button',
@@ -107,7 +107,7 @@ export function button(o: ButtonOptions): HTMLElement {
   );
   b.addEventListener('click', (e) => {
     e.stopPropagation();
-    if (b.hasAttribute('disabled')) return;
+    if (b.hasAttribute('disabled') || b.getAttribute('aria-disabled') === 'true') return;
     o.onClick();
   });
   return b;
@@ -116,4 +116,33 @@ export function button(o: ButtonOptions): HTMLElement {
 /** Enables or disables a `vscode-button` (or any element) via the `disabled` attribute. */
 export function setDisabled(el: HTMLElement, disabled: boolean): void {
   setAttr(el, 'disabled', disabled);
+}
+
+/**
+ * Marks a button busy while its request is in flight: aria-disabled rather than
+ * disabled, so a focused button keeps focus (a disabled one drops it to the page).
+ * Callers ignore clicks while busy.
+ */
+export function setBusy(el: HTMLElement, busy: boolean): void {
+  setAttr(el, 'aria-disabled', busy ? 'true' : null);
+  if (el.classList.contains('busy') !== busy) el.classList.toggle('busy', busy);
+}
+
+/**
+ * A native icon-only toolbar button (a codicon), as VS Code draws view actions. Much
+ * cheaper than a `vscode-button` where a row or card repeats it; the accessible name
+ * comes from `ariaLabel`. Clicks are ignored while `aria-disabled` (busy).
+ */
+export function iconButton(o: Omit<ButtonOptions, 'iconOnly' | 'secondary'> & { icon: string }): HTMLButtonElement {
+  const b = h(
+    'button',
+    { type: 'button', class: 'icon-button', 'aria-label': o.ariaLabel ?? o.label, title: o.ariaLabel ?? o.label, 'data-testid': o.testId },
+    icon(o.icon),
+  );
+  b.addEventListener('click', (e) => {
+    e.stopPropagation();
+    if (b.getAttribute('aria-disabled') === 'true') return;
+    o.onClick();
+  });
+  return b;
 }

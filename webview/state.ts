@@ -17,6 +17,7 @@ import type {
   Plan,
   TaskInfo,
 } from '../protocol/protocol';
+import { isTaskActive } from './graph';
 
 // ───────────────────────────── mission list ─────────────────────────────
 
@@ -95,6 +96,11 @@ export interface MissionViewState {
   agents: Map<string, AgentInfo>;
   changes: Map<number, ChangeInfo>;
   transcripts: Map<string, TranscriptState>;
+  /**
+   * Tasks the user paused from the panel (the protocol has no paused task state);
+   * a task leaves the set when resumed or when its worker stops.
+   */
+  pausedTasks: Set<string>;
 }
 
 /** An empty view of a mission, before `mission/get` answers. */
@@ -108,6 +114,7 @@ export function createMissionView(missionId: string, summary?: MissionSummary): 
     agents: new Map(),
     changes: new Map(),
     transcripts: new Map(),
+    pausedTasks: new Set(),
   };
 }
 
@@ -145,6 +152,7 @@ export function applyTask(s: MissionViewState, t: TaskInfo): void {
   if (t.missionId !== s.missionId) return;
   if (!s.tasks.has(t.id)) s.taskOrder.push(t.id);
   s.tasks.set(t.id, t);
+  if (!isTaskActive(t.state)) s.pausedTasks.delete(t.id);
 }
 
 /** Inserts or updates changes (a `change/didChange` carries only the changed ones). */
@@ -266,13 +274,19 @@ export type EventPageFetcher = (afterSeq: number | undefined, limit: number) => 
 /**
  * Fetches every stored event of a mission, page by page, until a page holds fewer
  * than `limit` events. Stops early if the server does not advance (defensive).
+ * `onPage` sees each page as it arrives (to show events before the last page).
  */
-export async function fetchAllEvents(fetchPage: EventPageFetcher, limit = 1000): Promise<MissionEvent[]> {
+export async function fetchAllEvents(
+  fetchPage: EventPageFetcher,
+  limit = 1000,
+  onPage?: (page: MissionEvent[]) => void,
+): Promise<MissionEvent[]> {
   const all: MissionEvent[] = [];
   let after: number | undefined;
   for (;;) {
     const page = await fetchPage(after, limit);
     all.push(...page);
+    onPage?.(page);
     if (page.length < limit) break;
     const last = page[page.length - 1].seq;
     if (after !== undefined && last <= after) break;

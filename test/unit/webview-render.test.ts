@@ -39,7 +39,7 @@ import {
 const usage = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 };
 
 function mission(id: string, createdAt: number, updatedAt = createdAt, state: MissionSummary['state'] = 'running'): MissionSummary {
-  return { id, goal: `goal ${id}`, state, workspaceRoot: '/w', provider: 'replay', replaying: true, createdAt, updatedAt, usage, pendingChanges: 0 };
+  return { id, goal: `goal ${id}`, state, workspaceRoot: '/w', provider: 'replay', replaying: true, createdAt, updatedAt, usage, pendingChanges: 0, policy: 'supervised', autoApply: false };
 }
 
 function task(id: string, state: TaskInfo['state'] = 'pending', missionId = 'm1'): TaskInfo {

@@ -10,10 +10,14 @@ import { h, icon, reconcileChildren, setAttr, setHidden, setIcon, setText } from
 import { stateLabel, taskStateIcon } from '../format';
 import { attemptLabel, workerLabel, type AgentHint } from '../graph';
 import { assignSlots, isAtBottom, latestToolCall, showsLiveArea, type LiveWorker } from '../liveModel';
+import { fillMarkdown } from '../markdown';
 import type { TranscriptState } from '../state';
+import { TaskControls, type RunTaskControl } from './taskControls';
 
 /** Text blocks a card keeps (older ones are in the transcript below). */
 const MAX_BLOCKS = 40;
+/** Text blocks a new card starts with (it shows two or three at a time). */
+const FIRST_BLOCKS = 4;
 
 /** What the Live area shows. */
 export interface LiveModel {
@@ -23,6 +27,10 @@ export interface LiveModel {
   agents: ReadonlyMap<string, AgentInfo>;
   hint(agentId: string): AgentHint | undefined;
   maxAttempts: number | undefined;
+  /** Sends a per-worker control. */
+  control: RunTaskControl;
+  /** Whether the panel paused a task. */
+  paused(taskId: string): boolean;
 }
 
 /** The card of one running worker. */
@@ -38,6 +46,15 @@ class LiveCard {
   private readonly toolIcon: HTMLElement;
   private readonly toolText: HTMLElement;
   private lastSeq = -1;
+  /**
+   * Whether the stream follows new text: true while the user is at its bottom. Kept
+   * from scroll events, so rendering never reads layout between DOM writes.
+   */
+  private follow = true;
+  /** New text arrived while following: scroll in settle(). A new card starts at its end. */
+  private needsScroll = true;
+  private controls: TaskControls | null = null;
+  private readonly head: HTMLElement;
 
   constructor(readonly agentId: string) {
     this.stateIcon = icon(taskStateIcon('running'));
@@ -54,10 +71,18 @@ class LiveCard {
     this.toolIcon = icon('tools');
     this.toolText = h('span', { class: 'tool-line' });
     this.tool = h('div', { class: 'live-tool', 'data-testid': 'live-tool', hidden: true }, this.toolIcon, this.toolText);
+    this.stream.addEventListener(
+      'scroll',
+      () => {
+        const st = this.stream;
+        this.follow = isAtBottom(st.scrollTop, st.scrollHeight, st.clientHeight);
+      },
+      { passive: true },
+    );
     this.el = h(
       'div',
       { class: 'live-card', 'data-testid': 'live-worker', 'data-agent-id': agentId, role: 'group' },
-      h('div', { class: 'live-head' }, this.stateIcon, this.title),
+      (this.head = h('div', { class: 'live-head' }, this.stateIcon, this.title)),
       this.sub,
       this.stream,
       this.tool,
@@ -79,16 +104,24 @@ class LiveCard {
     setText(this.sub, sub);
     setAttr(this.el, 'aria-label', `${t.id} ${t.title}: ${sub}`);
     setAttr(this.stream, 'aria-label', `Live output of ${t.id}`);
+    if (!this.controls) {
+      this.controls = new TaskControls(t, m.control);
+      this.head.append(this.controls.el);
+    }
+    this.controls.update(t, m.paused(t.id));
   }
 
   /** Appends the transcript's new text events, then refreshes live text and tool line. */
   syncEvents(tr: TranscriptState): void {
-    const follow = this.atBottom();
     const fresh: HTMLElement[] = [];
     for (let i = tr.events.length - 1; i >= 0 && tr.events[i].seq > this.lastSeq; i--) {
       const ev = tr.events[i];
       if (ev.kind === 'text' && ev.text.trim() !== '') {
-        fresh.push(h('div', { class: 'live-block', 'data-seq': ev.seq }, ev.text));
+        const block = h('div', { class: 'live-block', 'data-seq': ev.seq });
+        fillMarkdown(block, ev.text);
+        fresh.push(block);
+        // A new card starts with the latest few; older text would be trimmed anyway.
+        if (fresh.length >= (this.lastSeq < 0 ? FIRST_BLOCKS : MAX_BLOCKS)) break;
       }
     }
     const last = tr.events[tr.events.length - 1];
@@ -105,29 +138,32 @@ class LiveCard {
       setAttr(this.tool, 'data-status', call.status);
       setAttr(this.tool, 'title', `Latest tool call (${call.status}): ${call.summary}`);
     }
-    this.syncLiveText(tr, follow);
+    this.syncLiveText(tr);
   }
 
   /** Refreshes only the streaming text. */
   syncLive(tr: TranscriptState): void {
-    this.syncLiveText(tr, this.atBottom());
+    this.syncLiveText(tr);
   }
 
-  private syncLiveText(tr: TranscriptState, follow: boolean): void {
+  private syncLiveText(tr: TranscriptState): void {
     setText(this.live, tr.live);
     setHidden(this.live, tr.live === '');
     setHidden(this.empty, tr.live !== '' || this.stream.childElementCount > 2);
-    if (follow) this.stream.scrollTop = this.stream.scrollHeight;
+    // Scrolled by settle() at the start of the next frame, while layout is clean.
+    if (this.follow) this.needsScroll = true;
   }
 
-  /** Scrolls the stream to its end (a new card starts at the latest text). */
-  scrollToEnd(): void {
+  /** Whether settle() has a scroll to do. */
+  get scrollPending(): boolean {
+    return this.needsScroll;
+  }
+
+  /** Scrolls the stream to its end if it follows new text and something changed. */
+  settle(): void {
+    if (!this.needsScroll) return;
+    this.needsScroll = false;
     this.stream.scrollTop = this.stream.scrollHeight;
-  }
-
-  private atBottom(): boolean {
-    const s = this.stream;
-    return isAtBottom(s.scrollTop, s.scrollHeight, s.clientHeight);
   }
 }
 
@@ -168,7 +204,6 @@ export class LiveView {
     if (this.slots.length === 0) this.slots = [null];
     const byAgent = new Map(m.workers.map((w) => [w.agentId, w]));
     const els: HTMLElement[] = [];
-    const fresh: LiveCard[] = [];
     this.slots.forEach((agentId, i) => {
       const w = agentId === null ? undefined : byAgent.get(agentId);
       if (!w) {
@@ -179,7 +214,6 @@ export class LiveView {
       if (!card) {
         card = new LiveCard(w.agentId);
         this.cards.set(w.agentId, card);
-        fresh.push(card);
         const tr = m.transcripts.get(w.agentId);
         if (tr) card.syncEvents(tr);
       }
@@ -188,12 +222,22 @@ export class LiveView {
     });
     for (const id of [...this.cards.keys()]) if (!byAgent.has(id)) this.cards.delete(id);
     reconcileChildren(this.grid, els);
-    for (const card of fresh) card.scrollToEnd();
   }
 
   /** New stored events of an agent (no-op unless it has a card). */
   updateEvents(tr: TranscriptState): void {
     this.cards.get(tr.agentId)?.syncEvents(tr);
+  }
+
+  /** Scrolls the cards that follow their text to the end (call while layout is clean). */
+  settle(): void {
+    for (const card of this.cards.values()) card.settle();
+  }
+
+  /** Whether a card waits for settle(). */
+  scrollPending(): boolean {
+    for (const card of this.cards.values()) if (card.scrollPending) return true;
+    return false;
   }
 
   /** New streaming text of an agent (no-op unless it has a card). */

@@ -2,7 +2,7 @@
  * The view of one mission: header (back, goal, state, error, Pause/Resume, Cancel,
  * usage), then the live workers, the plan, the changes and the agents' transcripts.
  */
-import { button, h, icon, setAttr, setDisabled, setHidden, setIcon, setText } from '../dom';
+import { button, h, icon, setAttr, setBusy, setHidden, setIcon, setText } from '../dom';
 import { formatCost, formatTokens, isMissionActive, missionStateIcon } from '../format';
 import { DEFAULT_MAX_TASK_ATTEMPTS, type AgentHint } from '../graph';
 import { liveWorkers } from '../liveModel';
@@ -10,6 +10,8 @@ import { orderedTasks, orderedTranscripts, sortedChanges, type MissionViewState 
 import { ChangesView, type ChangeActions } from './changes';
 import { LiveView } from './live';
 import { PlanView } from './plan';
+import type { SendMessage } from './chat';
+import type { RunTaskControl } from './taskControls';
 import { TranscriptsView } from './transcript';
 
 /** What the user can do from the mission view. */
@@ -20,6 +22,12 @@ export interface MissionViewActions extends ChangeActions {
   pause(missionId: string): Promise<void>;
   /** Resumes the mission; resolves when the server answered. */
   resume(missionId: string): Promise<void>;
+  /** Sends a chat message to an agent of the mission. */
+  sendMessage: SendMessage;
+  /** Pauses, resumes or cancels one worker. */
+  control: RunTaskControl;
+  /** Renders an agent's transcript again soon. */
+  requestRender(agentId: string): void;
 }
 
 /** Which parts of the mission view need refreshing. */
@@ -64,7 +72,11 @@ export class MissionView {
   private readonly live = new LiveView();
   private readonly plan = new PlanView();
   private readonly changes: ChangesView;
-  private readonly transcripts = new TranscriptsView();
+  private readonly transcripts: TranscriptsView;
+
+  private readonly control: RunTaskControl;
+  /** Agents whose transcript events were not all rendered within the last deadline. */
+  private readonly unrendered = new Set<string>();
 
   constructor(
     readonly missionId: string,
@@ -112,6 +124,8 @@ export class MissionView {
     this.usage = h('div', { class: 'usage', 'data-testid': 'usage', 'aria-label': 'Usage' });
     this.loading = h('p', { class: 'muted', role: 'status' }, 'Loading…');
     this.changes = new ChangesView(actions);
+    this.transcripts = new TranscriptsView({ sendMessage: actions.sendMessage, requestRender: (id) => actions.requestRender(id) });
+    this.control = actions.control;
     this.el = h(
       'article',
       { class: 'mission-view', 'data-testid': 'mission-view', 'data-mission-id': missionId, 'aria-labelledby': 'mission-heading' },
@@ -132,8 +146,20 @@ export class MissionView {
     setHidden(this.loading, !loading);
   }
 
-  /** Refreshes the parts marked dirty. */
-  update(s: MissionViewState, dirty: Dirty): void {
+  /**
+   * Refreshes the parts marked dirty. Transcript events are rendered until `deadline`
+   * (a `performance.now()` time); the rest, and Live cards that follow their text,
+   * continue on the next call. Returns true when another frame is needed.
+   *
+   * Live cards scroll at the start of the next call, while layout is still clean from
+   * the last paint, so rendering never forces a layout between DOM writes.
+   */
+  update(s: MissionViewState, dirty: Dirty, deadline = Number.POSITIVE_INFINITY): boolean {
+    this.live.settle();
+    for (const id of this.unrendered) dirty.events.add(id);
+    this.unrendered.clear();
+    const left = this.unrendered;
+    const paused = (taskId: string): boolean => s.pausedTasks.has(taskId);
     if (dirty.header) this.updateHeader(s);
     if (dirty.plan || dirty.sections) {
       const tasks = orderedTasks(s);
@@ -144,15 +170,16 @@ export class MissionView {
       const maxAttempts = DEFAULT_MAX_TASK_ATTEMPTS;
       const missionState = s.mission?.state;
       // The Live cards first: a new card renders its transcript so far.
-      this.live.update({ missionState, workers: liveWorkers(tasks), transcripts: s.transcripts, agents: s.agents, hint, maxAttempts });
-      this.plan.update({ plan: s.plan, tasks, missionState, ctx: { tasks: s.tasks, agents: s.agents, hint, maxAttempts } });
+      const control = this.control;
+      this.live.update({ missionState, workers: liveWorkers(tasks), transcripts: s.transcripts, agents: s.agents, hint, maxAttempts, control, paused });
+      this.plan.update({ plan: s.plan, tasks, missionState, ctx: { tasks: s.tasks, agents: s.agents, hint, maxAttempts, control, paused } });
     }
     if (dirty.changes) this.changes.update(sortedChanges(s));
     if (dirty.sections) this.transcripts.updateSections(orderedTranscripts(s), s.tasks);
     for (const id of dirty.events) {
       const t = s.transcripts.get(id);
       if (!t) continue;
-      this.transcripts.updateEvents(t);
+      if (!this.transcripts.updateEvents(t, deadline)) left.add(id);
       this.live.updateEvents(t);
     }
     for (const id of dirty.live) {
@@ -162,15 +189,16 @@ export class MissionView {
       this.transcripts.updateLive(t);
       this.live.updateLive(t);
     }
+    return left.size > 0 || this.live.scrollPending();
   }
 
-  /** Disables a button while its request is in flight. */
+  /** Marks a button busy (clicks ignored, focus kept) while its request is in flight. */
   private async pending(b: HTMLElement, request: Promise<void>): Promise<void> {
-    setDisabled(b, true);
+    setBusy(b, true);
     try {
       await request;
     } finally {
-      setDisabled(b, false);
+      setBusy(b, false);
     }
   }
 
@@ -184,9 +212,13 @@ export class MissionView {
     setIcon(this.stateIcon, missionStateIcon(state));
     setHidden(this.error, !m?.error);
     setText(this.error, m?.error ?? '');
+    // Hiding a focused button blurs it at once: Pause ↔ Resume keeps the focus.
+    const focused = document.activeElement;
     setHidden(this.cancel, !m || !isMissionActive(m.state));
     setHidden(this.pause, m?.state !== 'running');
     setHidden(this.resume, m?.state !== 'paused');
+    if (focused === this.pause && this.pause.hidden && !this.resume.hidden) this.resume.focus();
+    if (focused === this.resume && this.resume.hidden && !this.pause.hidden) this.pause.focus();
     const u = m?.usage;
     setText(
       this.usage,

@@ -62,7 +62,7 @@ export class PlanView {
     for (const t of ordered) {
       let row = this.rows.get(t.id);
       if (!row) {
-        row = new TaskRow(t);
+        row = new TaskRow(t, m.ctx.control);
         this.rows.set(t.id, row);
       }
       row.fill(t, m.ctx);

@@ -8,6 +8,8 @@ import type { AgentInfo, TaskInfo } from '../../protocol/protocol';
 import { h, icon, reconcileChildren, setAttr, setHidden, setIcon, setText } from '../dom';
 import { stateLabel, taskStateIcon } from '../format';
 import { attemptLabel, dependencyChips, evidenceRows, isTaskActive, workerLabel, type AgentHint, type EvidenceRow } from '../graph';
+import { fillMarkdown } from '../markdown';
+import { TaskControls, type RunTaskControl } from './taskControls';
 
 /** What a task row needs besides its task. */
 export interface TaskRowContext {
@@ -16,6 +18,10 @@ export interface TaskRowContext {
   /** What the transcripts know of agents not in `agents` yet. */
   hint(agentId: string): AgentHint | undefined;
   maxAttempts: number | undefined;
+  /** Sends a per-worker control (Pause / Resume / Cancel). */
+  control: RunTaskControl;
+  /** Whether the panel paused a task. */
+  paused(taskId: string): boolean;
 }
 
 /** A rendered evidence row and the part that can still change (the attempt label). */
@@ -65,9 +71,12 @@ export class TaskRow {
   private readonly report: HTMLElement;
   private readonly error: HTMLElement;
   private readonly evidenceEls = new Map<string, EvidenceRefs>();
+  private readonly controls: TaskControls;
   private depsKey = '';
+  private reportText: string | null = null;
 
-  constructor(t: TaskInfo) {
+  constructor(t: TaskInfo, control: RunTaskControl) {
+    this.controls = new TaskControls(t, control);
     this.stateIcon = icon(taskStateIcon(t.state));
     this.title = h('span', { class: 'task-title' });
     this.kind = h('span', { class: 'task-kind', 'data-testid': 'task-kind', hidden: true });
@@ -84,7 +93,7 @@ export class TaskRow {
     this.el = h(
       'li',
       { class: 'task', 'data-testid': 'plan-task', 'data-task-id': t.id },
-      h('div', { class: 'task-head' }, this.stateIcon, this.title, this.kind, this.role, this.state),
+      h('div', { class: 'task-head' }, this.stateIcon, this.title, this.kind, this.role, this.state, this.controls.el),
       h('div', { class: 'task-body' }, this.meta, this.deps, this.writeSet, this.checks, this.evidence, this.report, this.error),
     );
   }
@@ -124,7 +133,12 @@ export class TaskRow {
 
     const showReport = t.state === 'done' && !!t.report?.summary;
     setHidden(this.report, !showReport);
-    setText(this.report, showReport ? (t.report?.summary ?? '') : '');
+    const report = showReport ? (t.report?.summary ?? '') : '';
+    if (report !== this.reportText) {
+      this.reportText = report;
+      fillMarkdown(this.report, report);
+    }
+    this.controls.update(t, ctx.paused(t.id));
     const showError = t.state === 'failed' && !!t.error;
     setHidden(this.error, !showError);
     setText(this.error, showError ? (t.error ?? '') : '');
