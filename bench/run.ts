@@ -12,6 +12,7 @@
  *   sandbox_create_ms     mission sandbox of a 5,000-file git repository (median); the
  *                         task worktree time alongside
  *   hunk_accept_ms        accepting one hunk in a 5,000-line file (three-way, jsdiff)
+ *   webview_render_1000_ms  first paint of a 1,000-event mission in the panel, headless Chromium
  *
  * Needs a build (`npm run build`) and, for activation_ms and vsix_bytes, `npm run package`
  * and code-server (scripts/ensure-code-server.mjs); it runs those when missing.
@@ -26,6 +27,7 @@ import { measureActivation } from './activation';
 import { parallelSpeedup } from './parallel';
 import { sandboxCreateMs } from './sandbox';
 import { hunkAcceptMs } from './hunks';
+import { webviewRender1000Ms } from './webview';
 
 const root = path.resolve(__dirname, '..');
 
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     const parallel = await parallelSpeedup(fs.mkdtempSync(path.join(dir, 'parallel-')));
     const sandbox = await sandboxCreateMs();
     const hunkAccept = await hunkAcceptMs();
+    const webviewRender = await webviewRender1000Ms();
     const activation = await measureActivation(vsix);
     const results = {
       date: new Date().toISOString(),
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
       sandbox_files: sandbox.files,
       task_worktree_ms: round(sandbox.taskWorktreeMs),
       hunk_accept_ms: round(hunkAccept),
+      webview_render_1000_ms: round(webviewRender),
     };
     fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
     fs.writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

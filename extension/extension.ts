@@ -50,7 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewViewProvider(MissionsViewProvider.viewType, missions, { webviewOptions: { retainContextWhenHidden: true } }),
   );
   registerCommands(context, srv, config, missions);
-  registerInboxNotifications(context, srv, (item) => missions.showMission(item.missionId));
+  registerInboxNotifications(context, srv, (item) => missions.showInboxItem(item.id, item.missionId));
   registerMissionProgress(context, srv, review);
 
   // Start the server without holding up activation; failures show in the output channel.
