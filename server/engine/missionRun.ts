@@ -233,13 +233,13 @@ export class MissionRun {
   pauseTask(taskId: string): boolean {
     const gate = this.taskGate(taskId);
     const changed = gate.pause();
-    if (changed) this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${taskId}`, taskId, kind: 'info', text: 'paused by the user' });
+    if (changed) this.announce(taskId, 'paused by the user');
     return changed;
   }
 
   resumeTask(taskId: string): boolean {
     const changed = this.taskGate(taskId).resume();
-    if (changed) this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${taskId}`, taskId, kind: 'info', text: 'resumed by the user' });
+    if (changed) this.announce(taskId, 'resumed by the user');
     return changed;
   }
 
@@ -251,6 +251,13 @@ export class MissionRun {
     if (task.state === 'pending' || task.state === 'ready') this.updateTask(taskId, { state: 'skipped', error: 'cancelled by the user', endedAt: Date.now() });
     this.taskGate(taskId).resume();
     return true;
+  }
+
+  /** Stores and streams an info event in a task's transcript. */
+  private announce(taskId: string, text: string): void {
+    const task = this.e.store.getTask(this.id, taskId);
+    const e = this.e.store.appendEvent({ missionId: this.id, agentId: `${this.id}:${taskId}`, taskId, kind: 'info', text });
+    this.e.notifier.agentEvent(e, task?.role ?? 'coder');
   }
 
   private taskGate(taskId: string): PauseGate {
