@@ -14,6 +14,7 @@ import type { MissionStartParams, MissionState, TaskInfo, TaskReport } from '../
 import type { ModelProvider } from '../providers/types';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox';
 import { Integrator, type TaskWorktree } from '../sandbox/integration';
+import { IntegratedState } from './integratedState';
 import { countLines, unifiedDiff } from '../changes/changes';
 import { toolsFor } from '../tools/registry';
 import type { Store } from '../store/store';
@@ -52,9 +53,7 @@ class TaskFailed extends Error {}
 
 export class MissionRun {
   private sandbox: Sandbox | undefined;
-  private integrator: Integrator | undefined;
-  private integratedRef = '';
-  private baseRef = '';
+  private integrated: IntegratedState | undefined;
   private readonly startRefs = new Map<string, string>();
   private readonly findings = new Map<string, string[]>();
   private readonly rereview = new Set<string>();
@@ -67,7 +66,6 @@ export class MissionRun {
   /** Work the scheduler must wait for besides workers (a replan the user asked for). */
   private readonly sideWork = new Set<Promise<void>>();
   private scheduling = false;
-  private mergeLock: Promise<void> = Promise.resolve();
   private fatal: Error | undefined;
   private workers = 0;
   private planner!: Planner;
@@ -101,10 +99,9 @@ export class MissionRun {
       const dir = path.join(this.e.dataDir, 'sandboxes', this.id);
       const sandboxReady = createSandbox(this.e.params.workspaceRoot, dir).then(async (sandbox) => {
         this.sandbox = sandbox;
-        this.integrator = await Integrator.for(sandbox);
-        this.baseRef = this.integratedRef = sandbox.baseRef;
+        this.integrated = new IntegratedState(await Integrator.for(sandbox), sandbox.baseRef, (ref) => store.setIntegratedRef(this.id, ref));
         store.setMissionSandbox(this.id, sandbox.root, sandbox.kind, sandbox.baseRef);
-        store.setIntegratedRef(this.id, this.integratedRef);
+        store.setIntegratedRef(this.id, sandbox.baseRef);
       });
       sandboxReady.catch(() => undefined);
       this.planner = new Planner({
@@ -134,10 +131,10 @@ export class MissionRun {
           this.updateTask(t.id, { state: t.state === 'pending' || t.state === 'ready' ? 'skipped' : 'failed', endedAt: Date.now(), error: cancelled ? 'cancelled' : undefined });
         }
       }
-      if (this.integrator) await this.collectChanges().catch(() => undefined);
+      if (this.integrated) await this.collectChanges().catch(() => undefined);
       final = cancelled ? { state: 'cancelled', error: 'Cancelled by the user.' } : { state: 'failed', error: (err as Error).message };
     } finally {
-      await this.integrator?.dispose().catch(() => undefined);
+      await this.integrated?.dispose().catch(() => undefined);
       await this.sandbox?.dispose().catch(() => undefined);
       store.setMissionSandbox(this.id, null, null, null);
     }
@@ -349,11 +346,11 @@ export class MissionRun {
     const taskSignal = this.taskStopper(task.id).signal;
     this.setWorkers(+1);
     try {
-      const startRef = this.startRefs.get(task.id) ?? this.integratedRef;
+      const startRef = this.startRefs.get(task.id);
       const dir = path.join(this.e.dataDir, 'sandboxes', `${this.id}.tasks`, `${task.id}-${task.attempts + 1}`);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(path.dirname(dir), { recursive: true });
-      worktree = await this.integrator!.createTaskWorktree(startRef, dir);
+      worktree = await this.integrated!.taskWorktree(dir, startRef);
       const outcome = await this.runWorker(task, worktree);
       if (outcome.kind === 'changes_requested') {
         this.sendBack(task, outcome.taskId, outcome.findings);
@@ -485,7 +482,7 @@ export class MissionRun {
   /** For reviewer tasks: the integrated diff against the base (capped); '' for others. */
   private async reviewDiff(task: TaskInfo): Promise<string> {
     if (task.role !== 'reviewer') return '';
-    const changes = await this.integrator!.changesBetween(this.baseRef, this.integratedRef);
+    const changes = await this.integrated!.changes();
     return reviewDiffMessage(changes.map((c) => unifiedDiff(c)).join(''));
   }
 
@@ -514,29 +511,21 @@ export class MissionRun {
   /** Commits the task's work and merges it into the integrated state (one merge at a time). */
   private async integrate(task: TaskInfo, worktree: TaskWorktree, report: TaskReport): Promise<void> {
     const commit = await worktree.commit(`${task.id}: ${task.title}`);
-    const release = await this.lockMerge();
-    try {
-      if (this.stop.signal.aborted) throw new CancelledError();
-      const result = await this.integrator!.merge(this.integratedRef, commit, `integrate ${task.id}`, { ours: 'integrated', theirs: `task ${task.id}` });
-      if (result.clean) {
-        this.integratedRef = result.ref;
-        this.e.store.setIntegratedRef(this.id, result.ref);
-      } else {
-        const resolver = conflictTask(task, result.conflicts, this.e.store.listTasks(this.id));
-        this.startRefs.set(resolver.id, result.ref);
-        this.e.store.insertTasks(this.id, [resolver], { kind: 'resolve_conflict' });
-        for (const t of this.e.store.listTasks(this.id)) {
-          if (t.dependsOn.includes(task.id) && t.id !== resolver.id) {
-            this.e.store.addDependency(this.id, t.id, { dependsOn: resolver.id, reason: `${task.id}'s merge conflict must be resolved first` });
-          }
+    if (this.stop.signal.aborted) throw new CancelledError();
+    const result = await this.integrated!.merge(commit, `integrate ${task.id}`, { ours: 'integrated', theirs: `task ${task.id}` });
+    if (!result.clean) {
+      const resolver = conflictTask(task, result.conflicts, this.e.store.listTasks(this.id));
+      this.startRefs.set(resolver.id, result.ref);
+      this.e.store.insertTasks(this.id, [resolver], { kind: 'resolve_conflict' });
+      for (const t of this.e.store.listTasks(this.id)) {
+        if (t.dependsOn.includes(task.id) && t.id !== resolver.id) {
+          this.e.store.addDependency(this.id, t.id, { dependsOn: resolver.id, reason: `${task.id}'s merge conflict must be resolved first` });
         }
-        this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: task.id, kind: 'info', text: `merge conflict in ${result.conflicts.map((c) => c.path).join(', ')}: ${resolver.id} resolves it` });
-        this.publishTask(this.e.store.getTask(this.id, resolver.id)!);
       }
-      this.updateTask(task.id, { state: 'done', report, endedAt: Date.now() });
-    } finally {
-      release();
+      this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: task.id, kind: 'info', text: `merge conflict in ${result.conflicts.map((c) => c.path).join(', ')}: ${resolver.id} resolves it` });
+      this.publishTask(this.e.store.getTask(this.id, resolver.id)!);
     }
+    this.updateTask(task.id, { state: 'done', report, endedAt: Date.now() });
   }
 
   /**
@@ -546,32 +535,16 @@ export class MissionRun {
   private async leaveConflictToUser(task: TaskInfo, message: string): Promise<void> {
     const conflictRef = this.startRefs.get(task.id);
     if (!conflictRef) throw new Error(`no conflict state recorded for ${task.id}`);
-    const release = await this.lockMerge();
-    try {
-      const result = await this.integrator!.merge(this.integratedRef, conflictRef, `leave conflict of ${task.id} to the user`);
-      this.integratedRef = result.ref;
-      this.e.store.setIntegratedRef(this.id, result.ref);
-    } finally {
-      release();
-    }
+    await this.integrated!.merge(conflictRef, `leave conflict of ${task.id} to the user`, { ours: 'integrated', theirs: `conflict of ${task.id}` }, true);
     const files = task.writeSet.join(', ');
     this.updateTask(task.id, { state: 'failed', endedAt: Date.now(), error: `${message}. The conflict is left for you: ${files} holds both sides between conflict markers.` });
     this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: task.id, kind: 'error', text: `conflict in ${files} left for the user to resolve in review` });
   }
 
-  private async lockMerge(): Promise<() => void> {
-    let release: () => void = () => undefined;
-    const next = new Promise<void>((r) => (release = r));
-    const previous = this.mergeLock;
-    this.mergeLock = previous.then(() => next);
-    await previous;
-    return release;
-  }
-
   /** Stores the integrated state against the base as the mission's proposed changes. */
   private async collectChanges(): Promise<void> {
-    if (!this.integrator || !this.integratedRef) return;
-    const changes = (await this.integrator.changesBetween(this.baseRef, this.integratedRef)).filter((c) => !c.binary);
+    if (!this.integrated) return;
+    const changes = (await this.integrated.changes()).filter((c) => !c.binary);
     this.e.store.replaceChanges(this.id, changes.map((c) => ({ ...c, ...countLines(c) })));
     this.e.notifier.changes(this.id, this.e.store.listChanges(this.id));
   }
