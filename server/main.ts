@@ -77,7 +77,7 @@ connection.onInitialize(async (params) => {
     { store: inboxStore, inbox },
     (missionId) => {
       notifier.changes(missionId, store!.listChanges(missionId));
-      const m = store!.listMissions().find((x) => x.id === missionId);
+      const m = store!.getSummary(missionId);
       if (m) notifier.mission(m);
     },
   );

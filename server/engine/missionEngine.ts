@@ -68,7 +68,7 @@ export class MissionEngine {
     const id = `m-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`;
     const setup = await createProvider(params.config, this.o.env);
     this.o.store.createMission({ id, goal: params.goal, workspaceRoot: params.workspaceRoot, config: params.config, replaying: setup.replaying });
-    const m = this.o.store.listMissions().find((x) => x.id === id);
+    const m = this.o.store.getSummary(id);
     if (m) this.o.notifier.mission(m);
     const abort = new AbortController();
     const gate = new PauseGate();

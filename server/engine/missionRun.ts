@@ -86,8 +86,8 @@ export class MissionRun {
   }
 
   /**
-   * Runs the mission to its end; never throws (the outcome is the mission's state). The
-   * final state is announced only after every sandbox is cleaned up.
+   * Runs the mission to its end; never throws (the outcome is the mission's state).
+   * Resolves after every sandbox is removed.
    */
   async execute(): Promise<void> {
     const store = this.e.store;
@@ -133,12 +133,13 @@ export class MissionRun {
       }
       if (this.integrated) await this.collectChanges().catch(() => undefined);
       final = cancelled ? { state: 'cancelled', error: 'Cancelled by the user.' } : { state: 'failed', error: (err as Error).message };
-    } finally {
-      await this.integrated?.dispose().catch(() => undefined);
-      await this.sandbox?.dispose().catch(() => undefined);
-      store.setMissionSandbox(this.id, null, null, null);
     }
+    // The outcome is announced once the changes are stored; removing the sandboxes (disk
+    // work that can take a while) follows, and execute() resolves only after it.
     this.setState(final.state, final.error);
+    await this.integrated?.dispose().catch(() => undefined);
+    await this.sandbox?.dispose().catch(() => undefined);
+    store.setMissionSandbox(this.id, null, null, null);
   }
 
   private setState(state: MissionState, error?: string): void {
@@ -149,7 +150,7 @@ export class MissionRun {
 
   /** Announces the mission's summary (state, usage totals, pending changes). */
   private publishMission(): void {
-    const m = this.e.store.listMissions().find((x) => x.id === this.id);
+    const m = this.e.store.getSummary(this.id);
     if (m) this.e.notifier.mission(m);
   }
 

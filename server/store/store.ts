@@ -107,6 +107,12 @@ export class Store {
     return this.db.all(`SELECT * FROM missions ORDER BY created_at DESC, rowid DESC`).map((r) => this.toSummary(r));
   }
 
+  /** One mission's summary, or undefined. */
+  getSummary(id: string): MissionSummary | undefined {
+    const r = this.db.get(`SELECT * FROM missions WHERE id = ?`, [id]);
+    return r ? this.toSummary(r) : undefined;
+  }
+
   /** A mission with its config and plan, or undefined. */
   getMission(id: string): MissionRecord | undefined {
     const r = this.db.get(`SELECT * FROM missions WHERE id = ?`, [id]);

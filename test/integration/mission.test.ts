@@ -286,6 +286,8 @@ test('in a git repository the sandbox includes uncommitted and untracked work, a
   assert.deepEqual(snapshot(ws), files);
   assert.equal(git('status', '--porcelain'), statusBefore);
   assert.equal(git('stash', 'list'), '');
+  // Sandboxes are removed right after the outcome is announced.
+  for (let i = 0; i < 100 && /sandboxes/.test(git('worktree', 'list')); i++) await new Promise((r) => setTimeout(r, 50));
   assert.doesNotMatch(git('worktree', 'list'), /sandboxes/, 'the worktree is removed at the end');
 });
 
