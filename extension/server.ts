@@ -30,6 +30,8 @@ import type {
 import type { Disposable, ServerApi } from './serverApi';
 
 const MAX_RESTARTS = 5;
+/** How long a request waits for a starting server (ms). */
+const START_WAIT_MS = 30_000;
 const RESTART_WINDOW_MS = 3 * 60_000;
 
 type AnyHandler = (params: never) => unknown;
@@ -84,6 +86,7 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
   async start(): Promise<void> {
     if (this.client) return;
     this.stopping = false;
+    this.setState('starting');
     const storage = this.context.storageUri ?? this.context.globalStorageUri;
     await vscode.workspace.fs.createDirectory(storage);
     const module = this.context.asAbsolutePath('dist/server.js');
@@ -160,10 +163,35 @@ export class TaskforceServer implements ServerApi, vscode.Disposable {
     await this.start();
   }
 
-  request<M extends ServerRequestMethod>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']> {
-    const client = this.client;
-    if (!client || !client.isRunning()) return Promise.reject(new Error('The Taskforce server is not running.'));
+  /**
+   * Sends a request; while the server is starting or restarting (after a crash) it waits
+   * for it, up to START_WAIT_MS, so a command run right after activation still works.
+   * @throws Error when the server is stopped, failed, or does not come up in time.
+   */
+  async request<M extends ServerRequestMethod>(method: M, params: ServerRequests[M]['params']): Promise<ServerRequests[M]['result']> {
+    const client = await this.runningClient();
     return client.sendRequest(method, params);
+  }
+
+  private async runningClient(): Promise<LanguageClient> {
+    const deadline = Date.now() + START_WAIT_MS;
+    for (;;) {
+      const client = this.client;
+      if (client?.isRunning()) return client;
+      if ((!client && this.serverState !== 'starting') || this.serverState === 'error' || this.serverState === 'stopped' || Date.now() > deadline) {
+        throw new Error(`The Taskforce server is not running${this.serverState === 'error' ? ' (it failed; see "Taskforce: Show Server Output")' : ''}.`);
+      }
+      await new Promise<void>((resolve) => {
+        const sub = this.onDidChangeState(() => {
+          sub.dispose();
+          resolve();
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve();
+        }, 250);
+      });
+    }
   }
 
   onNotification<M extends ClientNotificationMethod>(method: M, handler: (params: ClientNotifications[M]) => void): Disposable {

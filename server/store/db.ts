@@ -9,7 +9,7 @@
  *
  * Schema versions follow SQLite's `PRAGMA user_version` (https://sqlite.org/pragma.html#pragma_user_version).
  */
-import initSqlJs, { type Database, type SqlValue } from 'sql.js';
+import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MIGRATIONS } from './migrations';
@@ -44,6 +44,8 @@ export class Db {
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Prepared statements by SQL text. sql.js frees every statement in export(), so flushNow clears it. */
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(
     private readonly db: Database,
@@ -98,24 +100,33 @@ export class Db {
     return Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
   }
 
+  private prepared(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   /** Runs a statement that changes data; schedules a flush. Returns the last insert rowid. */
   run(sql: string, params: SqlValue[] = []): number {
-    this.db.run(sql, params);
+    this.prepared(sql).run(params);
     this.markDirty();
-    const id = this.db.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0];
+    const id = this.get('SELECT last_insert_rowid() AS id')?.id;
     return Number(id ?? 0);
   }
 
   /** Runs a query and returns every row as an object. */
   all(sql: string, params: SqlValue[] = []): Row[] {
-    const stmt = this.db.prepare(sql);
+    const stmt = this.prepared(sql);
     try {
       stmt.bind(params);
       const rows: Row[] = [];
       while (stmt.step()) rows.push(stmt.getAsObject());
       return rows;
     } finally {
-      stmt.free();
+      stmt.reset();
     }
   }
 
@@ -157,6 +168,7 @@ export class Db {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.statements.clear(); // export() frees them
     const data = this.db.export();
     // export() ends the connection's transactions and resets pragmas; restore them.
     this.db.exec('PRAGMA foreign_keys = ON');
@@ -179,6 +191,7 @@ export class Db {
     if (this.dirty) this.flushNow();
     if (this.timer) clearTimeout(this.timer);
     this.closed = true;
+    this.statements.clear();
     this.db.close();
   }
 }
