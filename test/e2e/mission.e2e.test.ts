@@ -29,6 +29,7 @@ import {
   launchBrowser,
   openViewPane,
   markFramesStale,
+  notificationToasts,
   openWorkbench,
   resizeSideBar,
   prepareExampleWorkspace,
@@ -93,6 +94,8 @@ interface PanelState {
   running: string[];
   /** Task ids of the Live cards whose task is running. */
   cards: string[];
+  /** Task ids of those cards that show streamed text (not "Waiting for the model…"). */
+  streaming: string[];
   /** The "Running now" line. */
   runningNow: string;
 }
@@ -113,6 +116,9 @@ function readPanel(): PanelState {
     tasks: tasks.map((e) => `${e.getAttribute('data-task-id')}=${e.getAttribute('data-state')}`),
     running: running.map((e) => e.getAttribute('data-task-id') ?? ''),
     cards: cards.map((e) => e.getAttribute('data-task-id') ?? ''),
+    streaming: cards
+      .filter((e) => [...e.querySelectorAll('.live-block')].some((b) => !(b as HTMLElement).hidden && (b.textContent ?? '').trim() !== ''))
+      .map((e) => e.getAttribute('data-task-id') ?? ''),
     runningNow: document.querySelector('[data-testid=running-now]')?.textContent?.trim() ?? '',
   };
 }
@@ -173,7 +179,16 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     at('command chosen');
     await answerInputBox(p(), GOAL, 'Taskforce: Start Mission');
     at('goal entered');
-    panel = await findWebviewFrame(p(), '[data-testid=mission-view]', 45_000);
+    // The panel opens on the new mission; if the command failed instead, VS Code shows why.
+    const found = await waitFor<Frame | string>(
+      async () =>
+        (await notificationToasts(p())).find((t) => /^Taskforce: (could not|the server failed)/.test(t)) ??
+        (await findWebviewFrame(p(), '[data-testid=mission-view]', 1).catch(() => null)),
+      45_000,
+      'the mission view (or a Taskforce error notification)',
+    );
+    if (typeof found === 'string') throw new Error(`the mission did not start; VS Code said "${found}"`);
+    panel = found;
     at('mission-view found');
     missionId = (await panel.locator('[data-testid=mission-view]').first().getAttribute('data-mission-id')) ?? '';
     assert.ok(missionId, 'mission-view carries data-mission-id');
@@ -187,25 +202,44 @@ describe('Taskforce end to end in code-server', { timeout: 6 * 60_000 }, () => {
     await resizeSideBar(p(), 640);
     await collapseViewPane(p(), 'Agent Changes');
     // t2 and t3 both depend on t1 only; with 3 workers they run together for ~2.5 s.
-    const both = await waitFor(
-      async () => {
-        const s = await frame.evaluate(readPanel);
-        if (!['planning', 'running'].includes(s.missionState)) throw new Error(`mission ${s.missionState} before two tasks ran at once (${s.tasks.join(', ')})`);
-        return s.running.length >= 2 && s.cards.length >= 2 ? s : null;
-      },
-      45_000,
-      'two plan tasks in state running at the same time, each with a Live card',
-      50,
-    );
+    const waitPanel = (what: string, ok: (s: PanelState) => boolean): Promise<PanelState> =>
+      waitFor(
+        async () => {
+          const s = await frame.evaluate(readPanel);
+          if (!['planning', 'running'].includes(s.missionState)) throw new Error(`mission ${s.missionState} first (${s.tasks.join(', ')})`);
+          return ok(s) ? s : null;
+        },
+        45_000,
+        what,
+        50,
+      );
+    const both = await waitPanel('two plan tasks running at once, each with a Live card', (s) => s.running.length >= 2 && s.cards.length >= 2);
     console.log(`[e2e] running at once: plan ${both.running.join(', ')}; live cards ${both.cards.join(', ')}; "${both.runningNow}"`);
     assert.ok(both.tasks.length >= 3, `at least 3 plan tasks (got ${both.tasks.join(', ')})`);
     assert.deepEqual([...both.running].sort(), ['t2', 't3'], 't2 and t3 are the tasks running together');
     assert.deepEqual([...both.cards].sort(), ['t2', 't3'], 'a Live card each for t2 and t3');
     assert.equal(both.runningNow, 'Running now: t2, t3');
-    const statusBar = p().locator('.part.statusbar');
-    await waitFor(async () => /\b2 workers\b/.test((await statusBar.textContent()) ?? ''), 2000, 'the status bar to say "2 workers"', 50);
-    // The Live area sits above the plan: scroll it to the top so both are in view.
-    await frame.evaluate(() => document.querySelector('[data-testid=live-workers]')?.scrollIntoView({ block: 'start' }));
+    const statusBar = p().locator('.part.statusbar .statusbar-item');
+    let bar = '';
+    await waitFor(
+      async () => /Taskforce: 1 mission, 2 workers/.test((bar = (await statusBar.allInnerTexts()).join(' | '))),
+      2000,
+      'the status bar to say "2 workers"',
+      50,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; it said "${bar}"; the panel: ${JSON.stringify(both)}`);
+    });
+    // For the screenshot: both cards streaming, the mission's top, Live area and plan in view.
+    await waitPanel('both Live cards to show streamed text while t2 and t3 run', (s) => s.running.length >= 2 && s.streaming.length >= 2);
+    const inView = await frame.evaluate(() => {
+      const rows = [...document.querySelectorAll('[data-testid=plan-task]')];
+      const live = document.querySelector('[data-testid=live-workers]');
+      document.querySelector('[data-testid=mission-view]')?.scrollIntoView({ block: 'start' });
+      if ((rows.at(-1)?.getBoundingClientRect().bottom ?? 0) > window.innerHeight) live?.scrollIntoView({ block: 'start' });
+      const top = live?.getBoundingClientRect().top ?? -1;
+      return top >= 0 && rows.every((r) => r.getBoundingClientRect().bottom <= window.innerHeight);
+    });
+    assert.ok(inView, 'the Live area and every plan task fit in the panel');
     await screenshot(p(), 'parallel-workers');
     const after = await frame.evaluate(readPanel);
     assert.deepEqual([...after.running].sort(), ['t2', 't3'], `t2 and t3 still ran after the screenshot, so it shows both (now ${after.tasks.join(', ')})`);

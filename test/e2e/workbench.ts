@@ -149,6 +149,12 @@ export async function findWebviewFrame(
   );
 }
 
+/** Texts of the notification toasts on screen (VS Code hides a toast after a while). */
+export async function notificationToasts(page: Page): Promise<string[]> {
+  const texts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+  return texts.map((t) => t.trim()).filter((t) => t !== '');
+}
+
 /** Saves a PNG of the page to test/e2e/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
