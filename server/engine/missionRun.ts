@@ -46,6 +46,9 @@ export interface RunEnv {
   onWorkers: (running: number) => void;
 }
 
+/** Least time between two usage announcements of a mission (ms). */
+const USAGE_NOTIFY_MS = 250;
+
 const FINISHED_TASK: readonly TaskInfo['state'][] = ['done', 'failed', 'skipped'];
 
 /** A task failure the planner is told about. */
@@ -111,7 +114,7 @@ export class MissionRun {
         beforeTurn: () => this.e.gate.wait(this.stop.signal),
         publishTask: (t) => this.publishTask(t),
         takeMessages: () => this.takeMessages(`${this.id}:planner`),
-        onUsage: () => this.publishMission(),
+        onUsage: () => this.publishUsageSoon(),
       });
       try {
         await this.planner.plan();
@@ -146,6 +149,16 @@ export class MissionRun {
     this.e.store.setMissionState(this.id, state, error);
     this.e.store.appendEvent({ missionId: this.id, agentId: null, taskId: null, kind: 'state', text: error ? `${state}: ${error}` : state });
     this.publishMission();
+  }
+
+  private usageTimer: NodeJS.Timeout | undefined;
+
+  /** Announces new usage totals at most every USAGE_NOTIFY_MS (a summary costs queries). */
+  private publishUsageSoon(): void {
+    this.usageTimer ??= setTimeout(() => {
+      this.usageTimer = undefined;
+      this.publishMission();
+    }, USAGE_NOTIFY_MS);
   }
 
   /** Announces the mission's summary (state, usage totals, pending changes). */
@@ -438,7 +451,7 @@ export class MissionRun {
         await this.taskGate(task.id).wait(signal);
       },
       takeMessages: () => this.takeMessages(agentId),
-      onUsage: () => this.publishMission(),
+      onUsage: () => this.publishUsageSoon(),
       onWaiting: (kind) => this.updateTask(task.id, { state: kind === 'input' ? 'awaiting_input' : kind === 'approval' ? 'awaiting_approval' : 'running' }),
       onFinish: async () => {
         const checks = task.kind === 'resolve_conflict' ? [] : task.checks;
