@@ -261,15 +261,15 @@ export class Integrator {
    * @throws {GitError} if a ref is not a commit or git fails.
    */
   async changesBetween(fromRef: string, toRef: string): Promise<ProposedChange[]> {
-    const from = await this.resolveCommit(fromRef);
-    const to = await this.resolveCommit(toRef);
+    const [from, to] = await Promise.all([this.resolveCommit(fromRef), this.resolveCommit(toRef)]);
     const relative = this.prefix ? [`--relative=${this.prefix}`] : [];
     const out = await git(['diff-tree', '-r', '-z', '--no-renames', '--no-ext-diff', ...relative, from, to], { cwd: this.top });
+    const entries = parseRaw(out).filter((e) => e.oldMode !== GITLINK_MODE && e.newMode !== GITLINK_MODE);
+    // Files are read 8 at a time: each is up to two `git cat-file` processes.
     const result: ProposedChange[] = [];
-    for (const entry of parseRaw(out)) {
-      if (entry.oldMode === GITLINK_MODE || entry.newMode === GITLINK_MODE) continue;
-      const change = await this.readChange(from, to, entry);
-      if (change) result.push(change);
+    for (let i = 0; i < entries.length; i += 8) {
+      const read = await Promise.all(entries.slice(i, i + 8).map((entry) => this.readChange(from, to, entry)));
+      for (const c of read) if (c) result.push(c);
     }
     return result.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   }
