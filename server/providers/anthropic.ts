@@ -9,7 +9,7 @@
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
-import { AGENT_HEADER, causeChain, providerError, serverMessageOf, type FailureFacts } from './shared';
+import { AGENT_HEADER, providerError, sdkFailureFacts, type FailureFacts } from './shared';
 import type { ChatMessage, ModelProvider, ToolCall, ToolSpec, TurnRequest, TurnResult } from './types';
 
 /** Output token limit of a turn when the request sets none. */
@@ -195,17 +195,7 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   private facts(err: unknown): FailureFacts {
-    if (err instanceof APIUserAbortError) return { kind: 'aborted' };
-    if (err instanceof APIConnectionTimeoutError) return { kind: 'timeout', timeoutMs: this.client.timeout };
-    if (err instanceof APIConnectionError) return { kind: 'connection', cause: causeChain(err.cause ?? err) };
-    if (err instanceof APIError) {
-      return {
-        kind: 'status',
-        status: err.status,
-        serverMessage: serverMessageOf(err.error, err.message),
-        shouldRetryHeader: err.headers?.get('x-should-retry') ?? null,
-      };
-    }
-    return { kind: 'other', message: causeChain(err) };
+    return sdkFailureFacts(err, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError }, this.client.timeout);
   }
+
 }

@@ -13,7 +13,7 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { AGENT_HEADER, causeChain, providerError, serverMessageOf, type FailureFacts } from './shared';
+import { AGENT_HEADER, providerError, sdkFailureFacts, type FailureFacts } from './shared';
 import type { ChatMessage, ModelProvider, ToolCall, ToolSpec, TurnRequest, TurnResult } from './types';
 
 /** Options of {@link OpenAIProvider}. */
@@ -166,17 +166,7 @@ export class OpenAIProvider implements ModelProvider {
   }
 
   private facts(err: unknown): FailureFacts {
-    if (err instanceof APIUserAbortError) return { kind: 'aborted' };
-    if (err instanceof APIConnectionTimeoutError) return { kind: 'timeout', timeoutMs: this.client.timeout };
-    if (err instanceof APIConnectionError) return { kind: 'connection', cause: causeChain(err.cause ?? err) };
-    if (err instanceof APIError) {
-      return {
-        kind: 'status',
-        status: err.status,
-        serverMessage: serverMessageOf(err.error, err.message),
-        shouldRetryHeader: err.headers?.get('x-should-retry') ?? null,
-      };
-    }
-    return { kind: 'other', message: causeChain(err) };
+    return sdkFailureFacts(err, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError }, this.client.timeout);
   }
+
 }

@@ -112,3 +112,30 @@ export function providerError(facts: FailureFacts, ctx: FailureContext): Provide
   }
   return new ProviderError(redact(message, ctx.secrets), ctx.provider, status);
 }
+
+/** The error classes both SDKs (openai, @anthropic-ai/sdk) export, with the same shapes. */
+export interface SdkErrorClasses {
+  APIUserAbortError: abstract new (...args: never[]) => Error;
+  APIConnectionTimeoutError: abstract new (...args: never[]) => Error;
+  APIConnectionError: abstract new (...args: never[]) => Error & { cause?: unknown };
+  APIError: abstract new (...args: never[]) => Error & { status?: number; error?: unknown; headers?: { get(name: string): string | null } };
+}
+
+/**
+ * Classifies an SDK error into FailureFacts. Both SDKs come from the same generator
+ * (Stainless) and share these classes, so one mapping serves both.
+ */
+export function sdkFailureFacts(err: unknown, classes: SdkErrorClasses, timeoutMs: number | undefined): FailureFacts {
+  if (err instanceof classes.APIUserAbortError) return { kind: 'aborted' };
+  if (err instanceof classes.APIConnectionTimeoutError) return { kind: 'timeout', timeoutMs };
+  if (err instanceof classes.APIConnectionError) return { kind: 'connection', cause: causeChain(err.cause ?? err) };
+  if (err instanceof classes.APIError) {
+    return {
+      kind: 'status',
+      status: err.status,
+      serverMessage: serverMessageOf(err.error, err.message),
+      shouldRetryHeader: err.headers?.get('x-should-retry') ?? null,
+    };
+  }
+  return { kind: 'other', message: causeChain(err) };
+}
