@@ -16,6 +16,8 @@ import type { ProposedContentProvider } from './proposedContent';
 
 /** Re-anchoring waits this long after the last keystroke (ms). */
 export const REANCHOR_DELAY_MS = 150;
+/** Longest time changes wait for a re-anchoring while the user keeps typing (ms). */
+export const REANCHOR_MAX_WAIT_MS = 1000;
 
 /** One undecided hunk of a pending change, placed on the user's current text. */
 export interface TrackedHunk {
@@ -52,6 +54,8 @@ export class HunkTracker implements vscode.Disposable {
   private readonly details = new Map<number, ChangeDetail>();
   private readonly reviews = new Map<string, FileReview>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the first change since the last re-anchoring came (ms epoch). */
+  private firstPending: number | undefined;
   /** Counts reloads, so an older one finishing late is dropped. */
   private generation = 0;
 
@@ -142,10 +146,15 @@ export class HunkTracker implements vscode.Disposable {
 
   private scheduleChange(): void {
     if (this.timer) clearTimeout(this.timer);
+    // Debounced, but never longer than REANCHOR_MAX_WAIT_MS: someone typing without a
+    // pause still sees the hunks re-anchored.
+    this.firstPending ??= Date.now();
+    const wait = Math.max(0, Math.min(REANCHOR_DELAY_MS, this.firstPending + REANCHOR_MAX_WAIT_MS - Date.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.firstPending = undefined;
       this.emitter.fire();
-    }, REANCHOR_DELAY_MS);
+    }, wait);
   }
 
   /** Releases subscriptions and the timer. */
